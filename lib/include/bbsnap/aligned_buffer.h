@@ -1,0 +1,42 @@
+// An owned, 64-byte aligned byte buffer: what `encode_snapshot` returns and
+// what `Snapshot::from_bytes` needs (a snapshot is read in place, so its
+// first byte must be as aligned as the file's layout assumes).
+#pragma once
+
+#include <cstdint>
+#include <cstring>
+#include <memory>
+#include <new>
+#include <span>
+
+namespace bbsnap {
+
+class AlignedBuffer {
+ public:
+  static constexpr std::size_t kAlignment = 64;
+
+  AlignedBuffer() = default;
+  // `size` zero bytes.
+  explicit AlignedBuffer(std::size_t size)
+      : data_(size ? new (std::align_val_t{kAlignment}) std::uint8_t[size]() : nullptr), size_(size) {}
+  static AlignedBuffer copy_of(std::span<const std::uint8_t> bytes) {
+    AlignedBuffer buffer(bytes.size());
+    if (!bytes.empty()) std::memcpy(buffer.data(), bytes.data(), bytes.size());
+    return buffer;
+  }
+
+  std::uint8_t* data() { return data_.get(); }
+  const std::uint8_t* data() const { return data_.get(); }
+  std::size_t size() const { return size_; }
+  std::span<std::uint8_t> span() { return {data(), size_}; }
+  std::span<const std::uint8_t> span() const { return {data(), size_}; }
+
+ private:
+  struct Free {
+    void operator()(std::uint8_t* p) const { ::operator delete[](p, std::align_val_t{kAlignment}); }
+  };
+  std::unique_ptr<std::uint8_t[], Free> data_;
+  std::size_t size_ = 0;
+};
+
+}  // namespace bbsnap

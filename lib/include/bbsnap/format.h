@@ -1,0 +1,118 @@
+// On-disk constants and layout of a .bbsnap file. The prose specification,
+// precise enough for an independent reader, is schema/FORMAT.md; this header
+// and that document must change together.
+//
+// A file is:  header (64 bytes) | sections, each 64-byte aligned | section table
+// All integers are little-endian. Every byte is covered by a checksum or is
+// padding that must be zero.
+#pragma once
+
+#include <array>
+#include <bit>
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+namespace bbsnap::format {
+
+static_assert(std::endian::native == std::endian::little,
+              "bbsnap reads its little-endian structures in place");
+
+// "\x89BBSNAP\n": the high byte catches 7-bit transfers and the newline catches
+// text-mode line ending conversion, as in PNG's signature.
+inline constexpr std::array<std::uint8_t, 8> kMagic = {0x89, 'B', 'B', 'S', 'N', 'A', 'P', '\n'};
+
+// The file layout version: bumped for any change an older reader would
+// misread (see FORMAT.md "Versioning"). Distinct from the runtime's
+// spec_version, which lives in the framework section.
+inline constexpr std::uint32_t kFormatVersion = 1;
+
+// Sections, payload areas, slot values and the section table start on
+// 64-byte boundaries of the file: a value can be used in place (cache line,
+// AVX-512 width) and is hashed from an aligned address.
+inline constexpr std::uint64_t kAlignment = 64;
+// Byte-string vectors inside FlatBuffers (envelopes, wire states, ...) have
+// their first byte on a 16-byte boundary of the file.
+inline constexpr std::uint64_t kBytesAlignment = 16;
+
+constexpr std::uint64_t align_up(std::uint64_t n, std::uint64_t alignment = kAlignment) {
+  return (n + alignment - 1) & ~(alignment - 1);
+}
+
+// Header: the first 64 bytes of the file.
+struct Header {
+  std::uint8_t magic[8];          //  0: kMagic
+  std::uint32_t format_version;   //  8: kFormatVersion
+  std::uint32_t flags;            // 12: no flag is defined in version 1: must be 0
+  std::uint64_t file_length;      // 16: total bytes in the file
+  std::uint64_t table_offset;     // 24: where the section table starts (64-aligned)
+  std::uint32_t section_count;    // 32: entries in the section table
+  std::uint32_t reserved0;        // 36: 0
+  std::uint64_t table_checksum;   // 40: XXH3_64bits_withSeed(table bytes, kTableSeed)
+  std::uint64_t reserved1;        // 48: 0
+  std::uint64_t header_checksum;  // 56: XXH3_64bits_withSeed(header bytes 0..55, kHeaderSeed)
+};
+static_assert(sizeof(Header) == 64);
+static_assert(offsetof(Header, table_checksum) == 40);
+static_assert(offsetof(Header, header_checksum) == 56);
+inline constexpr std::size_t kHeaderChecksummedBytes = offsetof(Header, header_checksum);
+
+// Fixed seeds for the two checksums that have a fixed place ("BBSNhead",
+// "BBSNtabl" read as little-endian u64s).
+inline constexpr std::uint64_t kHeaderSeed = 0x646165684e534242ULL;
+inline constexpr std::uint64_t kTableSeed = 0x6c6261744e534242ULL;
+
+// Section flags.
+// A reader that does not know a section's kind must refuse the file if the
+// section is marked required, and may skip it otherwise.
+inline constexpr std::uint32_t kSectionRequired = 1u << 0;
+inline constexpr std::uint32_t kKnownSectionFlags = kSectionRequired;
+
+// One entry of the section table. A section is its payload area (raw bytes,
+// e.g. slot values; may be empty) followed by its metadata (one FlatBuffer).
+struct SectionEntry {
+  std::uint32_t kind;             //  0: SectionKind
+  std::uint32_t flags;            //  4: kSectionRequired | reserved zero bits
+  std::uint64_t offset;           //  8: absolute offset of the section, 64-aligned
+  std::uint64_t length;           // 16: payload_length + metadata length
+  std::uint64_t payload_length;   // 24: multiple of 64; the metadata starts at offset + payload_length
+  std::uint64_t checksum;         // 32: XXH3_64bits_withSeed(metadata, section_seed(bytes 0..31))
+};
+static_assert(sizeof(SectionEntry) == 40);
+static_assert(offsetof(SectionEntry, checksum) == 32);
+inline constexpr std::size_t kSectionSeedBytes = offsetof(SectionEntry, checksum);
+
+enum class SectionKind : std::uint32_t {
+  framework = 1,            // fb::Framework (holds spec_version)
+  bus = 2,                  // fb::Bus
+  ingress = 3,              // fb::Ingress
+  pending_completions = 4,  // fb::PendingCompletions
+  frontier = 5,             // fb::Frontier
+  slot_index = 6,           // fb::SlotIndex: key range of every slot chunk
+  slot_chunk = 7,           // fb::SlotChunk + payload area of slot values; repeated
+  pending_async = 8,        // fb::PendingAsyncTable
+  execution_state = 9,      // fb::ExecutionStateTable
+  wire_states = 10,         // fb::WireStates
+};
+inline constexpr std::uint32_t kMaxKnownKind = 10;
+
+// Name used in errors and by `bbsnap info`; "kind_<n>" for unknown kinds.
+std::string section_kind_name(std::uint32_t kind);
+
+// Reader limits (FORMAT.md "Limits"). Sizes declared by a file are checked
+// against these and against the real file length before anything is read
+// or allocated.
+inline constexpr std::uint32_t kMaxSections = 1u << 20;
+// FlatBuffers 2.0.8 offsets are 32-bit: its Verifier requires a buffer
+// smaller than 2^31 - 1 bytes.
+inline constexpr std::uint64_t kMaxMetadataLength = (1ull << 31) - 2;
+// Nesting of the schema is at most 5 tables/vectors deep; leave headroom for
+// fields appended by later versions, refuse anything deeper.
+inline constexpr std::uint32_t kMaxFlatBufferDepth = 16;
+
+// Writer default: slots per chunk. Bounds the metadata one lazy slot lookup
+// verifies (4096 * 48 bytes = 192 KiB) and the writer's per-chunk memory.
+inline constexpr std::uint32_t kDefaultSlotsPerChunk = 4096;
+
+}  // namespace bbsnap::format

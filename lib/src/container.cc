@@ -1,0 +1,219 @@
+#include "container.h"
+
+#include <algorithm>
+#include <cstring>
+
+#include "checksum.h"
+
+namespace bbsnap {
+
+using format::SectionEntry;
+using format::SectionKind;
+
+namespace {
+
+constexpr std::uint64_t kHeaderSize = sizeof(format::Header);
+
+Error fail(ErrorCode code, std::string section, std::uint64_t offset, std::string message) {
+  return Error::of(code, std::move(message), std::move(section), offset);
+}
+
+bool is_singleton(std::uint32_t kind) {
+  return kind >= 1 && kind <= format::kMaxKnownKind && kind != static_cast<std::uint32_t>(SectionKind::slot_chunk);
+}
+
+Status check_magic(std::span<const std::uint8_t> file) {
+  std::size_t n = std::min(file.size(), format::kMagic.size());
+  if (std::memcmp(file.data(), format::kMagic.data(), n) != 0) {
+    return fail(ErrorCode::bad_magic, "header", 0, "not a bbsnap file (the first bytes are not \\x89BBSNAP\\n)");
+  }
+  if (file.size() < kHeaderSize) {
+    return fail(ErrorCode::truncated, "header", file.size(),
+                "the file is " + std::to_string(file.size()) + " bytes, shorter than the 64-byte header");
+  }
+  return {};
+}
+
+Status check_header(const format::Header& h, std::uint64_t file_size, bool verify_checksums) {
+  // The version is checked before the checksum: another version may define
+  // the header (and its checksum) differently.
+  if (h.format_version != format::kFormatVersion) {
+    return fail(ErrorCode::unsupported_format_version, "header", offsetof(format::Header, format_version),
+                "format version " + std::to_string(h.format_version) + ", this build reads version " +
+                    std::to_string(format::kFormatVersion));
+  }
+  if (verify_checksums) {
+    std::uint64_t computed = checksum::header(h);
+    if (computed != h.header_checksum) {
+      Error e = fail(ErrorCode::checksum_mismatch, "header", offsetof(format::Header, header_checksum),
+                     "header checksum mismatch");
+      e.stored = h.header_checksum;
+      e.computed = computed;
+      return e;
+    }
+  }
+  if (h.flags != 0) {
+    return fail(ErrorCode::unsupported_feature, "header", offsetof(format::Header, flags),
+                "unknown header flags " + std::to_string(h.flags));
+  }
+  if (h.reserved0 != 0 || h.reserved1 != 0) {
+    return fail(ErrorCode::malformed_section, "header", offsetof(format::Header, reserved0),
+                "reserved header fields are not zero");
+  }
+  if (file_size < h.file_length) {
+    return fail(ErrorCode::truncated, "file", file_size,
+                "the file ends at byte " + std::to_string(file_size) + " but declares " +
+                    std::to_string(h.file_length) + " bytes");
+  }
+  if (file_size > h.file_length) {
+    return fail(ErrorCode::malformed_section, "file", h.file_length,
+                std::to_string(file_size - h.file_length) + " bytes follow the declared end of the file");
+  }
+  if (h.section_count > format::kMaxSections) {
+    return fail(ErrorCode::limit_exceeded, "header", offsetof(format::Header, section_count),
+                std::to_string(h.section_count) + " sections, more than the limit of " +
+                    std::to_string(format::kMaxSections));
+  }
+  std::uint64_t table_size = std::uint64_t{h.section_count} * sizeof(SectionEntry);
+  if (h.table_offset < kHeaderSize || h.table_offset % format::kAlignment != 0 || table_size > h.file_length ||
+      h.table_offset != h.file_length - table_size) {
+    return fail(ErrorCode::malformed_section, "header", offsetof(format::Header, table_offset),
+                "the section table (offset " + std::to_string(h.table_offset) + ", " +
+                    std::to_string(h.section_count) + " entries) does not end the file on a 64-byte boundary");
+  }
+  return {};
+}
+
+Status check_table_checksum(const Layout& layout) {
+  std::span<const std::uint8_t> table = layout.file.subspan(layout.header.table_offset);
+  std::uint64_t computed = checksum::table(table);
+  if (computed == layout.header.table_checksum) return {};
+  Error e = fail(ErrorCode::checksum_mismatch, "section_table", layout.header.table_offset,
+                 "section table checksum mismatch");
+  e.stored = layout.header.table_checksum;
+  e.computed = computed;
+  return e;
+}
+
+// One entry: placement (sections follow each other in table order, each at
+// the next 64-byte boundary, inside the file), sizes, flags, kind.
+Status check_entry(Layout& layout, std::uint32_t i, std::uint64_t cursor) {
+  const SectionEntry& e = layout.entries[i];
+  std::uint64_t entry_offset = layout.header.table_offset + std::uint64_t{i} * sizeof(SectionEntry);
+  std::string name = "section_table[" + std::to_string(i) + "]";
+  auto malformed = [&](const std::string& message) {
+    return fail(ErrorCode::malformed_section, name, entry_offset, message);
+  };
+  if ((e.flags & ~format::kKnownSectionFlags) != 0) {
+    return fail(ErrorCode::unsupported_feature, name, entry_offset + offsetof(SectionEntry, flags),
+                "unknown section flags " + std::to_string(e.flags));
+  }
+  if (e.offset != format::align_up(cursor)) {
+    return malformed("section at offset " + std::to_string(e.offset) + ", expected " +
+                     std::to_string(format::align_up(cursor)) +
+                     " (sections follow each other in table order on 64-byte boundaries)");
+  }
+  if (e.length > layout.header.table_offset - e.offset) {
+    return malformed("section of " + std::to_string(e.length) + " bytes at offset " + std::to_string(e.offset) +
+                     " runs into the section table at " + std::to_string(layout.header.table_offset));
+  }
+  if (e.payload_length % format::kAlignment != 0 || e.payload_length > e.length) {
+    return malformed("payload length " + std::to_string(e.payload_length) +
+                     " is not a multiple of 64 within the section length " + std::to_string(e.length));
+  }
+  if (e.length - e.payload_length > format::kMaxMetadataLength) {
+    return fail(ErrorCode::limit_exceeded, name, entry_offset,
+                "metadata of " + std::to_string(e.length - e.payload_length) + " bytes exceeds the 2 GiB limit");
+  }
+  if (is_singleton(e.kind)) {
+    if (layout.singleton[e.kind] != kNoSection) {
+      return malformed("a second " + format::section_kind_name(e.kind) + " section");
+    }
+    layout.singleton[e.kind] = static_cast<std::int32_t>(i);
+  } else if (e.kind == static_cast<std::uint32_t>(SectionKind::slot_chunk)) {
+    if (layout.chunk_count == 0) layout.first_chunk = i;
+    if (layout.first_chunk + layout.chunk_count != i) return malformed("slot chunks are not consecutive in the table");
+    ++layout.chunk_count;
+  } else if ((e.flags & format::kSectionRequired) != 0) {
+    return fail(ErrorCode::unsupported_feature, name, entry_offset,
+                "required section of unknown kind " + std::to_string(e.kind) + ": written by a newer bbsnap");
+  }
+  return {};
+}
+
+Status check_entries(Layout& layout) {
+  layout.singleton.fill(kNoSection);
+  std::uint64_t cursor = kHeaderSize;
+  for (std::uint32_t i = 0; i < layout.entries.size(); ++i) {
+    if (Status s = check_entry(layout, i, cursor); !s) return s;
+    cursor = layout.entries[i].offset + layout.entries[i].length;
+  }
+  if (format::align_up(cursor) != layout.header.table_offset) {
+    return fail(ErrorCode::malformed_section, "section_table", layout.header.table_offset,
+                "the section table does not follow the last section");
+  }
+  for (std::uint32_t kind = 1; kind <= format::kMaxKnownKind; ++kind) {
+    if (is_singleton(kind) && layout.singleton[kind] == kNoSection) {
+      return fail(ErrorCode::missing_section, format::section_kind_name(kind), layout.header.table_offset,
+                  "the file has no " + format::section_kind_name(kind) + " section");
+    }
+  }
+  return {};
+}
+
+}  // namespace
+
+std::span<const std::uint8_t> Layout::metadata(std::uint32_t index) const {
+  const SectionEntry& e = entries[index];
+  return file.subspan(e.offset + e.payload_length, e.length - e.payload_length);
+}
+
+std::span<const std::uint8_t> Layout::payload(std::uint32_t index) const {
+  const SectionEntry& e = entries[index];
+  return file.subspan(e.offset, e.payload_length);
+}
+
+std::string Layout::section_name(std::uint32_t index) const {
+  std::string name = format::section_kind_name(entries[index].kind);
+  if (entries[index].kind == static_cast<std::uint32_t>(SectionKind::slot_chunk)) {
+    name += "[" + std::to_string(index - first_chunk) + "]";
+  }
+  return name;
+}
+
+std::uint64_t Layout::gap_start(std::uint32_t index) const {
+  return index == 0 ? kHeaderSize : entries[index - 1].offset + entries[index - 1].length;
+}
+
+Status check_zero(const Layout& layout, std::uint64_t begin, std::uint64_t end, const std::string& section) {
+  for (std::uint64_t i = begin; i < end; ++i) {
+    if (layout.file[i] != 0) {
+      return fail(ErrorCode::nonzero_padding, section, i, "padding byte is not zero");
+    }
+  }
+  return {};
+}
+
+Result<Layout> parse_layout(std::span<const std::uint8_t> file, bool verify_checksums) {
+  if (Status s = check_magic(file); !s) return std::move(s).error();
+  Layout layout;
+  layout.file = file;
+  std::memcpy(&layout.header, file.data(), sizeof layout.header);
+  if (Status s = check_header(layout.header, file.size(), verify_checksums); !s) return std::move(s).error();
+  if (verify_checksums) {
+    if (Status s = check_table_checksum(layout); !s) return std::move(s).error();
+  }
+  // In place: the table is 64-byte aligned in a 64-byte aligned file.
+  layout.entries = {reinterpret_cast<const SectionEntry*>(file.data() + layout.header.table_offset),
+                    layout.header.section_count};
+  if (Status s = check_entries(layout); !s) return std::move(s).error();
+  if (verify_checksums) {
+    std::uint64_t last_end = layout.entries.empty() ? kHeaderSize : layout.gap_start(layout.header.section_count);
+    if (Status s = check_zero(layout, last_end, layout.header.table_offset, "section_table"); !s) {
+      return std::move(s).error();
+    }
+  }
+  return layout;
+}
+
+}  // namespace bbsnap

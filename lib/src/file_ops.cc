@@ -1,0 +1,24 @@
+#include "bbsnap/file_ops.h"
+
+#include <fcntl.h>
+#include <stdio.h>
+#include <unistd.h>
+
+namespace bbsnap {
+
+int FileOps::open(const char* path, int flags, mode_t mode) const { return ::open(path, flags, mode); }
+ssize_t FileOps::write(int fd, const void* data, std::size_t size) const { return ::write(fd, data, size); }
+ssize_t FileOps::pwrite(int fd, const void* data, std::size_t size, off_t offset) const {
+  return ::pwrite(fd, data, size, offset);
+}
+int FileOps::fsync(int fd) const { return ::fsync(fd); }
+int FileOps::close(int fd) const { return ::close(fd); }
+int FileOps::rename(const char* from, const char* to) const { return ::rename(from, to); }
+int FileOps::unlink(const char* path) const { return ::unlink(path); }
+
+const FileOps& posix_file_ops() {
+  static const FileOps ops;
+  return ops;
+}
+
+}  // namespace bbsnap

@@ -1,0 +1,265 @@
+#include "bbsnap/reader.h"
+
+#include <algorithm>
+#include <atomic>
+#include <tuple>
+
+#include "container.h"
+#include "mapped_file.h"
+#include "verify.h"
+
+namespace bbsnap {
+
+using format::SectionKind;
+
+struct Snapshot::Impl {
+  MappedFile mapping;  // unmapped for from_bytes: the caller owns the bytes
+  Layout layout;
+  OpenOptions options;
+  // Lazy mode: 1 once section i has passed its check. One byte per section,
+  // allocated once at open; sections that fail stay 0 and are re-checked
+  // (and reported) on each access.
+  std::unique_ptr<std::atomic<std::uint8_t>[]> checked;
+
+  Status ensure(std::uint32_t index) const;
+  std::uint32_t singleton(SectionKind kind) const {
+    return static_cast<std::uint32_t>(layout.singleton[static_cast<std::uint32_t>(kind)]);
+  }
+  template <typename Root>
+  Result<const Root*> root(SectionKind kind) const {
+    return root_at<Root>(singleton(kind));
+  }
+  template <typename Root>
+  Result<const Root*> root_at(std::uint32_t index) const {
+    if (Status s = ensure(index); !s) return std::move(s).error();
+    return section_root<Root>(layout, index);
+  }
+  Status verify_all() const;
+  Status check_spec_version() const;
+};
+
+Status Snapshot::Impl::ensure(std::uint32_t index) const {
+  if (options.verification != Verification::lazy) return {};
+  if (checked[index].load(std::memory_order_acquire)) return {};
+  if (layout.entries[index].kind == static_cast<std::uint32_t>(SectionKind::slot_chunk)) {
+    // A chunk is checked against its summary in the index.
+    if (Status s = ensure(singleton(SectionKind::slot_index)); !s) return s;
+  }
+  // Threads racing here check the same bytes and reach the same verdict.
+  Status s = verify_section(layout, index, PayloadCheck::skip);
+  if (s) checked[index].store(1, std::memory_order_release);
+  return s;
+}
+
+Status Snapshot::Impl::verify_all() const {
+  // The index first: chunks are checked against it.
+  if (Status s = verify_section(layout, singleton(SectionKind::slot_index), PayloadCheck::check); !s) return s;
+  for (std::uint32_t i = 0; i < layout.entries.size(); ++i) {
+    if (i == singleton(SectionKind::slot_index)) continue;
+    if (Status s = verify_section(layout, i, PayloadCheck::check); !s) return s;
+  }
+  return {};
+}
+
+Status Snapshot::Impl::check_spec_version() const {
+  Result<const fb::Framework*> framework = root<fb::Framework>(SectionKind::framework);
+  if (!framework) return std::move(framework).error();
+  std::uint32_t found = (*framework)->spec_version();
+  if (found == options.expected_spec_version) return {};
+  std::uint32_t index = singleton(SectionKind::framework);
+  return Error::of(ErrorCode::spec_version_mismatch,
+                   "snapshot spec_version " + std::to_string(found) + ", this runtime restores spec_version " +
+                       std::to_string(options.expected_spec_version),
+                   "framework", layout.entries[index].offset + layout.entries[index].payload_length);
+}
+
+namespace {
+
+Result<std::unique_ptr<Snapshot::Impl>> open_impl(MappedFile mapping, std::span<const std::uint8_t> bytes,
+                                                  const OpenOptions& options) {
+  auto impl = std::make_unique<Snapshot::Impl>();
+  impl->mapping = std::move(mapping);
+  impl->options = options;
+  Result<Layout> layout = parse_layout(bytes, options.verification != Verification::trusted);
+  if (!layout) return std::move(layout).error();
+  impl->layout = *layout;
+  std::size_t sections = impl->layout.entries.size();
+  switch (options.verification) {
+    case Verification::full:
+      if (Status s = impl->verify_all(); !s) return std::move(s).error();
+      break;
+    case Verification::lazy:
+      impl->checked = std::make_unique<std::atomic<std::uint8_t>[]>(sections);
+      break;
+    case Verification::trusted:
+      break;
+  }
+  if (Status s = impl->check_spec_version(); !s) return std::move(s).error();
+  return impl;
+}
+
+}  // namespace
+
+Snapshot::Snapshot(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+Snapshot::Snapshot(Snapshot&&) noexcept = default;
+Snapshot& Snapshot::operator=(Snapshot&&) noexcept = default;
+Snapshot::~Snapshot() = default;
+
+Result<Snapshot> Snapshot::open(const std::string& path, const OpenOptions& options) {
+  Result<MappedFile> mapping = MappedFile::open(path);
+  if (!mapping) return std::move(mapping).error();
+  if (options.verification == Verification::full) {
+    mapping->advise_sequential();
+  } else {
+    mapping->advise_random();
+  }
+  std::span<const std::uint8_t> bytes = mapping->bytes();
+  Result<std::unique_ptr<Impl>> impl = open_impl(std::move(*mapping), bytes, options);
+  if (!impl) {
+    Error e = std::move(impl).error();
+    if (e.code != ErrorCode::io) e.message += " (" + path + ")";
+    return e;
+  }
+  return Snapshot(std::move(*impl));
+}
+
+Result<Snapshot> Snapshot::from_bytes(std::span<const std::uint8_t> bytes, const OpenOptions& options) {
+  if (reinterpret_cast<std::uintptr_t>(bytes.data()) % format::kAlignment != 0) {
+    return Error::of(ErrorCode::invalid_argument, "from_bytes needs a buffer that starts on a 64-byte boundary");
+  }
+  Result<std::unique_ptr<Impl>> impl = open_impl(MappedFile(), bytes, options);
+  if (!impl) return std::move(impl).error();
+  return Snapshot(std::move(*impl));
+}
+
+const format::Header& Snapshot::header() const { return impl_->layout.header; }
+std::span<const format::SectionEntry> Snapshot::sections() const { return impl_->layout.entries; }
+std::span<const std::uint8_t> Snapshot::bytes() const { return impl_->layout.file; }
+std::uint32_t Snapshot::spec_version() const {
+  return section_root<fb::Framework>(impl_->layout, impl_->singleton(SectionKind::framework))->spec_version();
+}
+
+Status Snapshot::check_section(std::uint32_t index) const {
+  if (index >= impl_->layout.entries.size()) {
+    return Error::of(ErrorCode::invalid_argument, "no section " + std::to_string(index));
+  }
+  return impl_->ensure(index);
+}
+
+// ---- views
+
+Result<const fb::Framework*> Snapshot::framework() const { return impl_->root<fb::Framework>(SectionKind::framework); }
+Result<const fb::Bus*> Snapshot::bus() const { return impl_->root<fb::Bus>(SectionKind::bus); }
+Result<const fb::Ingress*> Snapshot::ingress() const { return impl_->root<fb::Ingress>(SectionKind::ingress); }
+Result<const fb::PendingCompletions*> Snapshot::pending_completions() const {
+  return impl_->root<fb::PendingCompletions>(SectionKind::pending_completions);
+}
+Result<const fb::Frontier*> Snapshot::frontier() const { return impl_->root<fb::Frontier>(SectionKind::frontier); }
+Result<const fb::PendingAsyncTable*> Snapshot::pending_async_table() const {
+  return impl_->root<fb::PendingAsyncTable>(SectionKind::pending_async);
+}
+Result<const fb::ExecutionStateTable*> Snapshot::execution_state_table() const {
+  return impl_->root<fb::ExecutionStateTable>(SectionKind::execution_state);
+}
+Result<const fb::WireStates*> Snapshot::wire_states() const {
+  return impl_->root<fb::WireStates>(SectionKind::wire_states);
+}
+std::uint32_t Snapshot::slot_chunk_count() const { return impl_->layout.chunk_count; }
+Result<const fb::SlotChunk*> Snapshot::slot_chunk(std::uint32_t chunk) const {
+  if (chunk >= impl_->layout.chunk_count) {
+    return Error::of(ErrorCode::invalid_argument, "no slot chunk " + std::to_string(chunk));
+  }
+  return impl_->root_at<fb::SlotChunk>(impl_->layout.first_chunk + chunk);
+}
+
+Result<SlotLookup> Snapshot::slot_value(std::uint32_t chunk, const fb::SlotEntry& entry) const {
+  if (!entry.has_value()) return SlotLookup{SlotLookup::State::empty, {}};
+  std::uint32_t index = impl_->layout.first_chunk + chunk;
+  if (impl_->options.verification == Verification::lazy) {
+    if (Status s = verify_slot_value(impl_->layout, index, entry); !s) return std::move(s).error();
+  }
+  const format::SectionEntry& section = impl_->layout.entries[index];
+  return SlotLookup{SlotLookup::State::value,
+                    impl_->layout.file.subspan(section.offset + entry.value_offset(), entry.value_length())};
+}
+
+// ---- lookups
+
+namespace {
+
+// Binary search in a vector sorted by `key_of`, strictly increasing.
+template <typename Vec, typename Key, typename KeyOf>
+auto find_sorted(const Vec* v, const Key& key, KeyOf key_of) -> decltype(v->Get(0)) {
+  if (!v) return nullptr;
+  auto it = std::lower_bound(v->begin(), v->end(), key,
+                             [&](const auto& element, const Key& k) { return key_of(element) < k; });
+  if (it == v->end() || key_of(*it) != key) return nullptr;
+  return *it;
+}
+
+}  // namespace
+
+Result<SlotLookup> Snapshot::slot(SlotKey key) const {
+  auto index = impl_->root<fb::SlotIndex>(SectionKind::slot_index);
+  if (!index) return std::move(index).error();
+  const auto* chunks = (*index)->chunks();
+  if (!chunks) return SlotLookup{};
+  auto wanted = std::make_tuple(key.site, key.exec);
+  // The first chunk whose last key is not below the key; the key is in it if anywhere.
+  auto it = std::lower_bound(chunks->begin(), chunks->end(), wanted, [](const fb::SlotChunkSummary* s, const auto& k) {
+    return std::make_tuple(s->last_site(), s->last_exec()) < k;
+  });
+  if (it == chunks->end() || wanted < std::make_tuple((*it)->first_site(), (*it)->first_exec())) return SlotLookup{};
+  auto chunk_number = static_cast<std::uint32_t>(it - chunks->begin());
+  Result<const fb::SlotChunk*> chunk = slot_chunk(chunk_number);
+  if (!chunk) return std::move(chunk).error();
+  const fb::SlotEntry* entry = find_sorted((*chunk)->slots(), wanted, [](const fb::SlotEntry* e) {
+    return std::make_tuple(e->site(), e->exec());
+  });
+  if (!entry) return SlotLookup{};
+  return slot_value(chunk_number, *entry);
+}
+
+Result<const fb::PendingAsyncEntry*> Snapshot::pending_async(std::uint64_t command_id) const {
+  auto table = pending_async_table();
+  if (!table) return std::move(table).error();
+  return find_sorted((*table)->entries(), command_id, [](const fb::PendingAsyncEntry* e) { return e->command_id(); });
+}
+
+Result<std::optional<std::uint32_t>> Snapshot::execution_state(std::uint64_t exec_id) const {
+  auto table = execution_state_table();
+  if (!table) return std::move(table).error();
+  const auto* e = find_sorted((*table)->entries(), exec_id, [](const fb::ExecutionStateEntry* x) { return x->exec_id(); });
+  if (!e) return std::optional<std::uint32_t>{};
+  return std::optional<std::uint32_t>{e->outputs_written()};
+}
+
+Result<std::optional<std::span<const std::uint8_t>>> Snapshot::wire_state(std::uint32_t component) const {
+  auto table = wire_states();
+  if (!table) return std::move(table).error();
+  const auto* e = find_sorted((*table)->entries(), component, [](const fb::WireState* x) { return x->component(); });
+  if (!e) return std::optional<std::span<const std::uint8_t>>{};
+  return std::optional<std::span<const std::uint8_t>>{as_span(e->bytes())};
+}
+
+Result<std::optional<std::uint64_t>> Snapshot::counter(std::string_view name) const {
+  auto f = framework();
+  if (!f) return std::move(f).error();
+  const auto* e = find_sorted((*f)->counters(), name, [](const fb::Counter* c) { return as_view(c->name()); });
+  if (!e) return std::optional<std::uint64_t>{};
+  return std::optional<std::uint64_t>{e->value()};
+}
+
+Result<std::optional<std::span<const std::uint64_t>>> Snapshot::subscribers(std::string_view event_kind) const {
+  auto b = bus();
+  if (!b) return std::move(b).error();
+  const auto* e = find_sorted((*b)->event_subscriptions(), event_kind,
+                              [](const fb::EventSubscription* s) { return as_view(s->event_kind()); });
+  if (!e) return std::optional<std::span<const std::uint64_t>>{};
+  const auto* subs = e->subscribers();
+  std::span<const std::uint64_t> view = subs ? std::span<const std::uint64_t>(subs->data(), subs->size())
+                                             : std::span<const std::uint64_t>{};
+  return std::optional<std::span<const std::uint64_t>>{view};
+}
+
+}  // namespace bbsnap

@@ -1,0 +1,141 @@
+#include "sink.h"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+
+namespace bbsnap {
+namespace {
+
+constexpr std::size_t kBufferCapacity = 1 << 20;
+constexpr std::size_t kDirectWriteThreshold = 256 << 10;
+
+Error io_error(const std::string& what, const std::string& path, int err) {
+  return Error::of(ErrorCode::io, what + " " + path + ": " + std::strerror(err));
+}
+
+std::string temp_path_for(const std::string& path, unsigned attempt) {
+  static std::atomic<unsigned> counter{0};
+  return path + ".tmp." + std::to_string(::getpid()) + "." + std::to_string(counter++) + "." +
+         std::to_string(attempt);
+}
+
+}  // namespace
+
+Status MemorySink::append(std::span<const std::uint8_t> bytes) {
+  bytes_.insert(bytes_.end(), bytes.begin(), bytes.end());
+  position_ += bytes.size();
+  return {};
+}
+
+Status MemorySink::overwrite(std::uint64_t offset, std::span<const std::uint8_t> bytes) {
+  std::memcpy(bytes_.data() + offset, bytes.data(), bytes.size());
+  return {};
+}
+
+Result<std::unique_ptr<AtomicFileSink>> AtomicFileSink::create(const std::string& path,
+                                                               const FileOps& ops, bool durable) {
+  constexpr unsigned kAttempts = 16;
+  for (unsigned attempt = 0; attempt < kAttempts; ++attempt) {
+    std::string temp = temp_path_for(path, attempt);
+    int fd = ops.open(temp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+    if (fd >= 0) {
+      return std::unique_ptr<AtomicFileSink>(new AtomicFileSink(path, std::move(temp), fd, ops, durable));
+    }
+    if (errno != EEXIST) return io_error("cannot create temporary file", temp, errno);
+  }
+  return io_error("cannot find a free temporary name beside", path, EEXIST);
+}
+
+AtomicFileSink::AtomicFileSink(std::string path, std::string temp_path, int fd, const FileOps& ops,
+                               bool durable)
+    : path_(std::move(path)), temp_path_(std::move(temp_path)), fd_(fd), ops_(ops), durable_(durable) {
+  buffer_.reserve(kBufferCapacity);
+}
+
+AtomicFileSink::~AtomicFileSink() {
+  if (!committed_) discard();
+}
+
+void AtomicFileSink::discard() {
+  if (fd_ >= 0) ops_.close(fd_);
+  fd_ = -1;
+  ops_.unlink(temp_path_.c_str());
+}
+
+Status AtomicFileSink::append(std::span<const std::uint8_t> bytes) {
+  position_ += bytes.size();
+  if (bytes.size() >= kDirectWriteThreshold) {
+    if (Status s = flush(); !s) return s;
+    return write_all(bytes);
+  }
+  if (buffer_.size() + bytes.size() > kBufferCapacity) {
+    if (Status s = flush(); !s) return s;
+  }
+  buffer_.insert(buffer_.end(), bytes.begin(), bytes.end());
+  return {};
+}
+
+Status AtomicFileSink::flush() {
+  Status s = write_all(buffer_);
+  buffer_.clear();
+  return s;
+}
+
+Status AtomicFileSink::write_all(std::span<const std::uint8_t> bytes) {
+  while (!bytes.empty()) {
+    ssize_t n = ops_.write(fd_, bytes.data(), bytes.size());
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return io_error("cannot write", temp_path_, errno);
+    if (n == 0) return io_error("cannot write (no progress)", temp_path_, EIO);
+    bytes = bytes.subspan(static_cast<std::size_t>(n));  // a short write: go on with the rest
+  }
+  return {};
+}
+
+Status AtomicFileSink::overwrite(std::uint64_t offset, std::span<const std::uint8_t> bytes) {
+  if (Status s = flush(); !s) return s;
+  while (!bytes.empty()) {
+    ssize_t n = ops_.pwrite(fd_, bytes.data(), bytes.size(), static_cast<off_t>(offset));
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return io_error("cannot write", temp_path_, n < 0 ? errno : EIO);
+    bytes = bytes.subspan(static_cast<std::size_t>(n));
+    offset += static_cast<std::uint64_t>(n);
+  }
+  return {};
+}
+
+Status AtomicFileSink::commit() {
+  if (Status s = flush(); !s) return s;
+  // The data must be on disk before the rename makes it reachable under the
+  // final name; otherwise a crash could leave the new name on a torn file.
+  if (durable_ && ops_.fsync(fd_) != 0) return io_error("cannot fsync", temp_path_, errno);
+  int fd = fd_;
+  fd_ = -1;
+  if (ops_.close(fd) != 0) return io_error("cannot close", temp_path_, errno);
+  if (ops_.rename(temp_path_.c_str(), path_.c_str()) != 0) {
+    return io_error("cannot rename " + temp_path_ + " to", path_, errno);
+  }
+  committed_ = true;
+  // Makes the rename itself durable. If this fails the new file is already in
+  // place and complete; the error says its name may not survive a power loss.
+  return durable_ ? sync_directory() : Status{};
+}
+
+Status AtomicFileSink::sync_directory() {
+  std::string dir = std::filesystem::path(path_).parent_path().string();
+  if (dir.empty()) dir = ".";
+  int fd = ops_.open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC, 0);
+  if (fd < 0) return io_error("cannot open directory", dir, errno);
+  int rc = ops_.fsync(fd);
+  int err = errno;
+  ops_.close(fd);
+  if (rc != 0) return io_error("cannot fsync directory", dir, err);
+  return {};
+}
+
+}  // namespace bbsnap

@@ -1,0 +1,75 @@
+// Where the writer's bytes go: memory, or a file written crash-safely.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "bbsnap/file_ops.h"
+#include "bbsnap/status.h"
+
+namespace bbsnap {
+
+class Sink {
+ public:
+  virtual ~Sink() = default;
+  virtual Status append(std::span<const std::uint8_t> bytes) = 0;
+  // Rewrites bytes already appended (the header, once the table is known).
+  virtual Status overwrite(std::uint64_t offset, std::span<const std::uint8_t> bytes) = 0;
+  // Makes everything appended the final result.
+  virtual Status commit() = 0;
+  std::uint64_t position() const { return position_; }
+
+ protected:
+  std::uint64_t position_ = 0;
+};
+
+class MemorySink final : public Sink {
+ public:
+  Status append(std::span<const std::uint8_t> bytes) override;
+  Status overwrite(std::uint64_t offset, std::span<const std::uint8_t> bytes) override;
+  Status commit() override { return {}; }
+  std::vector<std::uint8_t> take() { return std::move(bytes_); }
+
+ private:
+  std::vector<std::uint8_t> bytes_;
+};
+
+// Writes to a temporary file in the destination's directory and, on commit,
+// fsyncs it, renames it over the destination and fsyncs the directory. Until
+// the rename the destination keeps its previous content; rename is atomic,
+// so a reader (or a crash) sees the old file or the new one, never a mix.
+// Destroyed without a successful commit, it removes the temporary file.
+class AtomicFileSink final : public Sink {
+ public:
+  static Result<std::unique_ptr<AtomicFileSink>> create(const std::string& path, const FileOps& ops,
+                                                        bool durable);
+  ~AtomicFileSink() override;
+  AtomicFileSink(const AtomicFileSink&) = delete;
+  AtomicFileSink& operator=(const AtomicFileSink&) = delete;
+
+  Status append(std::span<const std::uint8_t> bytes) override;
+  Status overwrite(std::uint64_t offset, std::span<const std::uint8_t> bytes) override;
+  Status commit() override;
+
+ private:
+  AtomicFileSink(std::string path, std::string temp_path, int fd, const FileOps& ops, bool durable);
+  Status flush();
+  Status write_all(std::span<const std::uint8_t> bytes);
+  Status sync_directory();
+  void discard();
+
+  std::string path_;
+  std::string temp_path_;
+  int fd_;
+  const FileOps& ops_;
+  bool durable_;
+  bool committed_ = false;
+  // Small appends are gathered so that a million 64-byte slots are not a
+  // million write() calls; large ones go straight from the caller's memory.
+  std::vector<std::uint8_t> buffer_;
+};
+
+}  // namespace bbsnap

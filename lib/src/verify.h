@@ -1,0 +1,31 @@
+// Checking one section's content: the padding before it, its metadata
+// checksum, its FlatBuffer (with limits set from its size), the format's
+// semantic rules (sorted unique keys, UTF-8, alignment, slot placement) and,
+// when asked, its payload (every slot value's hash and the zero padding
+// between values).
+#pragma once
+
+#include <cstdint>
+
+#include "bbsnap/status.h"
+#include "bbsnap_generated.h"
+#include "container.h"
+
+namespace bbsnap {
+
+enum class PayloadCheck : bool { skip, check };
+
+// Precondition for a slot chunk: the slot_index section passed this check.
+Status verify_section(const Layout& layout, std::uint32_t index, PayloadCheck payload);
+
+// The hash of one slot value of chunk section `index`; `entry` passed the
+// chunk's metadata check. For lazy mode, which checks values on access.
+Status verify_slot_value(const Layout& layout, std::uint32_t index, const fb::SlotEntry& entry);
+
+// The metadata root of a section whose FlatBuffer passed verification.
+template <typename Root>
+const Root* section_root(const Layout& layout, std::uint32_t index) {
+  return flatbuffers::GetRoot<Root>(layout.metadata(index).data());
+}
+
+}  // namespace bbsnap

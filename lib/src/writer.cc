@@ -1,0 +1,171 @@
+#include "bbsnap/writer.h"
+
+#include <flatbuffers/flatbuffers.h>
+
+#include "checksum.h"
+#include "container_writer.h"
+#include "encode.h"
+#include "sink.h"
+
+namespace bbsnap {
+
+using format::SectionKind;
+
+struct SnapshotWriter::Impl {
+  Impl(std::unique_ptr<Sink> sink_in, const WriteOptions& options_in)
+      : sink(std::move(sink_in)), container(*sink), options(options_in) {}
+
+  Status add_slot(SlotKey key, std::optional<std::span<const std::uint8_t>> value);
+  Status close_chunk();
+  Status write_section(SectionKind kind, encode::Buffer metadata);
+  Status finish(const TransientSnapshot& rest);
+
+  std::unique_ptr<Sink> sink;
+  ContainerWriter container;
+  WriteOptions options;
+  flatbuffers::FlatBufferBuilder builder{1 << 16};
+  std::vector<fb::SlotEntry> chunk;  // the open chunk's slots
+  std::vector<fb::SlotChunkSummary> summaries;  // one per closed chunk
+  std::optional<SlotKey> last_key;
+  bool spent = false;  // finished, or failed midway: the file is abandoned
+};
+
+namespace {
+
+Error invalid(std::string message) {
+  return Error::of(ErrorCode::invalid_argument, std::move(message));
+}
+
+fb::SlotChunkSummary summarize(const std::vector<fb::SlotEntry>& slots) {
+  const fb::SlotEntry& first = slots.front();
+  const fb::SlotEntry& last = slots.back();
+  return {first.site(), first.exec(), last.site(), last.exec(), slots.size()};
+}
+
+Result<std::unique_ptr<SnapshotWriter::Impl>> make_impl(std::unique_ptr<Sink> sink, const WriteOptions& options) {
+  if (options.slots_per_chunk == 0) return invalid("slots_per_chunk must be at least 1");
+  auto impl = std::make_unique<SnapshotWriter::Impl>(std::move(sink), options);
+  if (Status s = impl->container.begin(); !s) return std::move(s).error();
+  return impl;
+}
+
+}  // namespace
+
+Status SnapshotWriter::Impl::add_slot(SlotKey key, std::optional<std::span<const std::uint8_t>> value) {
+  if (spent) return invalid("the writer is finished or has failed");
+  if (last_key && !(*last_key < key)) {
+    return invalid("slot (" + std::to_string(key.site) + ", " + std::to_string(key.exec) +
+                   ") is not above the previous one: add slots in strictly increasing (site, exec) order");
+  }
+  last_key = key;
+  if (chunk.empty()) {
+    if (Status s = container.begin_section(); !s) return s;
+  }
+  if (!value) {
+    chunk.emplace_back(key.site, key.exec, 0, 0, 0, false);
+  } else {
+    Result<std::uint64_t> offset = container.append_payload(*value);
+    if (!offset) return std::move(offset).error();
+    std::uint64_t hash = checksum::value(*value, *offset);
+    chunk.emplace_back(key.site, key.exec, *offset - container.section_start(), value->size(), hash, true);
+  }
+  if (chunk.size() == options.slots_per_chunk) return close_chunk();
+  return {};
+}
+
+Status SnapshotWriter::Impl::close_chunk() {
+  if (chunk.empty()) return {};
+  summaries.push_back(summarize(chunk));
+  Status s = write_section(SectionKind::slot_chunk, encode::slot_chunk(builder, chunk));
+  chunk.clear();
+  return s;
+}
+
+Status SnapshotWriter::Impl::write_section(SectionKind kind, encode::Buffer metadata) {
+  Status s = container.end_section(kind, metadata);
+  builder.Clear();
+  return s;
+}
+
+Status SnapshotWriter::Impl::finish(const TransientSnapshot& rest) {
+  if (spent) return invalid("the writer is finished or has failed");
+  spent = true;
+  if (Status s = close_chunk(); !s) return s;
+  // Each section kind in a fixed order: the layout is a function of the state.
+  auto section = [&](SectionKind kind, auto encode) -> Status {
+    if (Status s = container.begin_section(); !s) return s;
+    return write_section(kind, encode());
+  };
+  builder.Clear();
+  Status s = section(SectionKind::slot_index, [&] { return encode::slot_index(builder, summaries); });
+  if (s) s = section(SectionKind::frontier, [&] { return encode::frontier(builder, rest.frontier); });
+  if (s) s = section(SectionKind::pending_async, [&] { return encode::pending_async(builder, rest.pending_async); });
+  if (s) s = section(SectionKind::execution_state, [&] { return encode::execution_state(builder, rest.execution_state); });
+  if (s) s = section(SectionKind::framework, [&] { return encode::framework(builder, rest.framework); });
+  if (s) s = section(SectionKind::bus, [&] { return encode::bus(builder, rest.bus); });
+  if (s) s = section(SectionKind::ingress, [&] { return encode::ingress(builder, rest.ingress); });
+  if (s) s = section(SectionKind::wire_states, [&] { return encode::wire_states(builder, rest.wire_states); });
+  if (s) {
+    s = section(SectionKind::pending_completions,
+                [&] { return encode::pending_completions(builder, rest.pending_completions); });
+  }
+  if (s) s = container.finish();
+  return s;
+}
+
+// Shared by write_snapshot and encode_snapshot: the whole-model writer is the
+// streaming writer fed from the model, so both write the same bytes.
+Status write_state(SnapshotWriter& writer, const TransientSnapshot& state) {
+  for (const auto& [key, value] : state.slot_table) {
+    std::optional<std::span<const std::uint8_t>> view;
+    if (value) view = std::span<const std::uint8_t>(*value);
+    if (Status s = writer.impl_->add_slot(key, view); !s) return s;
+  }
+  return writer.impl_->finish(state);
+}
+
+SnapshotWriter::SnapshotWriter(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+SnapshotWriter::SnapshotWriter(SnapshotWriter&&) noexcept = default;
+SnapshotWriter& SnapshotWriter::operator=(SnapshotWriter&&) noexcept = default;
+SnapshotWriter::~SnapshotWriter() = default;
+
+Result<SnapshotWriter> SnapshotWriter::create(const std::string& path, const WriteOptions& options) {
+  const FileOps& ops = options.file_ops ? *options.file_ops : posix_file_ops();
+  auto sink = AtomicFileSink::create(path, ops, options.durable);
+  if (!sink) return std::move(sink).error();
+  auto impl = make_impl(std::move(*sink), options);
+  if (!impl) return std::move(impl).error();
+  return SnapshotWriter(std::move(*impl));
+}
+
+Status SnapshotWriter::add_slot(SlotKey key, std::optional<std::span<const std::uint8_t>> value) {
+  Status s = impl_->add_slot(key, value);
+  if (!s && s.error().code != ErrorCode::invalid_argument) impl_->spent = true;
+  return s;
+}
+
+Status SnapshotWriter::finish(const TransientSnapshot& rest) {
+  if (!rest.slot_table.empty()) {
+    return invalid("finish() takes the state without its slot table: add slots with add_slot()");
+  }
+  return impl_->finish(rest);
+}
+
+Status write_snapshot(const std::string& path, const TransientSnapshot& state, const WriteOptions& options) {
+  Result<SnapshotWriter> writer = SnapshotWriter::create(path, options);
+  if (!writer) return std::move(writer).error();
+  return write_state(*writer, state);
+}
+
+Result<AlignedBuffer> encode_snapshot(const TransientSnapshot& state, const WriteOptions& options) {
+  auto owned = std::make_unique<MemorySink>();
+  MemorySink* memory = owned.get();
+  auto impl = make_impl(std::move(owned), options);
+  if (!impl) return std::move(impl).error();
+  SnapshotWriter writer(std::move(*impl));
+  if (Status s = write_state(writer, state); !s) return std::move(s).error();
+  std::vector<std::uint8_t> bytes = memory->take();
+  return AlignedBuffer::copy_of(bytes);
+}
+
+}  // namespace bbsnap
