@@ -100,12 +100,13 @@ Status check_table_checksum(const Layout& layout) {
 Status check_entry(Layout& layout, std::uint32_t i, std::uint64_t cursor) {
   const SectionEntry& e = layout.entries[i];
   std::uint64_t entry_offset = layout.header.table_offset + std::uint64_t{i} * sizeof(SectionEntry);
-  std::string name = "section_table[" + std::to_string(i) + "]";
+  // Built only for an error: parsing a good table allocates nothing per entry.
+  auto name = [i] { return "section_table[" + std::to_string(i) + "]"; };
   auto malformed = [&](const std::string& message) {
-    return fail(ErrorCode::malformed_section, name, entry_offset, message);
+    return fail(ErrorCode::malformed_section, name(), entry_offset, message);
   };
   if ((e.flags & ~format::kKnownSectionFlags) != 0) {
-    return fail(ErrorCode::unsupported_feature, name, entry_offset + offsetof(SectionEntry, flags),
+    return fail(ErrorCode::unsupported_feature, name(), entry_offset + offsetof(SectionEntry, flags),
                 "unknown section flags " + std::to_string(e.flags));
   }
   if (e.offset != format::align_up(cursor)) {
@@ -122,7 +123,7 @@ Status check_entry(Layout& layout, std::uint32_t i, std::uint64_t cursor) {
                      " is not a multiple of 64 within the section length " + std::to_string(e.length));
   }
   if (e.length - e.payload_length > format::kMaxMetadataLength) {
-    return fail(ErrorCode::limit_exceeded, name, entry_offset,
+    return fail(ErrorCode::limit_exceeded, name(), entry_offset,
                 "metadata of " + std::to_string(e.length - e.payload_length) + " bytes exceeds the 2 GiB limit");
   }
   if (is_singleton(e.kind)) {
@@ -135,7 +136,7 @@ Status check_entry(Layout& layout, std::uint32_t i, std::uint64_t cursor) {
     if (layout.first_chunk + layout.chunk_count != i) return malformed("slot chunks are not consecutive in the table");
     ++layout.chunk_count;
   } else if ((e.flags & format::kSectionRequired) != 0) {
-    return fail(ErrorCode::unsupported_feature, name, entry_offset,
+    return fail(ErrorCode::unsupported_feature, name(), entry_offset,
                 "required section of unknown kind " + std::to_string(e.kind) + ": written by a newer bbsnap");
   }
   return {};
@@ -185,10 +186,11 @@ std::uint64_t Layout::gap_start(std::uint32_t index) const {
   return index == 0 ? kHeaderSize : entries[index - 1].offset + entries[index - 1].length;
 }
 
-Status check_zero(const Layout& layout, std::uint64_t begin, std::uint64_t end, const std::string& section) {
+Status check_zero(const Layout& layout, std::uint64_t begin, std::uint64_t end, std::uint32_t index) {
   for (std::uint64_t i = begin; i < end; ++i) {
     if (layout.file[i] != 0) {
-      return fail(ErrorCode::nonzero_padding, section, i, "padding byte is not zero");
+      std::string section = index == kTableIndex ? "section_table" : layout.section_name(index);
+      return fail(ErrorCode::nonzero_padding, std::move(section), i, "padding byte is not zero");
     }
   }
   return {};
@@ -209,7 +211,7 @@ Result<Layout> parse_layout(std::span<const std::uint8_t> file, bool verify_chec
   if (Status s = check_entries(layout); !s) return std::move(s).error();
   if (verify_checksums) {
     std::uint64_t last_end = layout.entries.empty() ? kHeaderSize : layout.gap_start(layout.header.section_count);
-    if (Status s = check_zero(layout, last_end, layout.header.table_offset, "section_table"); !s) {
+    if (Status s = check_zero(layout, last_end, layout.header.table_offset, kTableIndex); !s) {
       return std::move(s).error();
     }
   }

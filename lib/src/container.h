@@ -36,7 +36,11 @@ struct Layout {
 // contents are not read.
 Result<Layout> parse_layout(std::span<const std::uint8_t> file, bool verify_checksums);
 
-// Checks that the padding bytes in [begin, end) of the file are zero.
-Status check_zero(const Layout& layout, std::uint64_t begin, std::uint64_t end, const std::string& section);
+// Index naming the section table itself in errors.
+inline constexpr std::uint32_t kTableIndex = ~std::uint32_t{0};
+
+// Checks that the padding bytes in [begin, end) of the file are zero; an
+// error names section `index` (or the table, for kTableIndex).
+Status check_zero(const Layout& layout, std::uint64_t begin, std::uint64_t end, std::uint32_t index);
 
 }  // namespace bbsnap

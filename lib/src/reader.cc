@@ -115,11 +115,7 @@ Result<Snapshot> Snapshot::open(const std::string& path, const OpenOptions& opti
   }
   std::span<const std::uint8_t> bytes = mapping->bytes();
   Result<std::unique_ptr<Impl>> impl = open_impl(std::move(*mapping), bytes, options);
-  if (!impl) {
-    Error e = std::move(impl).error();
-    if (e.code != ErrorCode::io) e.message += " (" + path + ")";
-    return e;
-  }
+  if (!impl) return std::move(impl).error();
   return Snapshot(std::move(*impl));
 }
 

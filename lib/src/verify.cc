@@ -3,6 +3,7 @@
 #include <simdjson.h>
 
 #include <tuple>
+#include <type_traits>
 
 #include "bbsnap/reader.h"
 #include "checksum.h"
@@ -21,27 +22,34 @@ namespace {
 // check function reads as a flat list of rules.
 class Checker {
  public:
-  Checker(const Layout& layout, std::uint32_t index)
-      : layout_(layout), name_(layout.section_name(index)) {}
+  Checker(const Layout& layout, std::uint32_t index) : layout_(layout), index_(index) {}
 
   bool ok() const { return status_.ok(); }
   Status status() const { return status_; }
-  const std::string& name() const { return name_; }
 
-  void require(bool rule, const void* where, const std::string& message) {
+  // `message` is text, or a callable making it: it is only built for a
+  // broken rule, so checking allocates nothing.
+  template <typename Message>
+  void require(bool rule, const void* where, Message&& message) {
     if (rule || !ok()) return;
+    std::string text;
+    if constexpr (std::is_invocable_v<Message>) {
+      text = message();
+    } else {
+      text = message;
+    }
     auto offset = static_cast<std::uint64_t>(static_cast<const std::uint8_t*>(where) - layout_.file.data());
-    status_ = Error::of(ErrorCode::malformed_section, message, name_, offset);
+    status_ = Error::of(ErrorCode::malformed_section, std::move(text), layout_.section_name(index_), offset);
   }
 
-  void fail(Error error) {
-    if (ok()) status_ = std::move(error);
+  void fail(Status status) {
+    if (ok()) status_ = std::move(status);
   }
 
   template <typename T>
   void aligned(const T* data, std::size_t alignment, const char* what) {
     require(reinterpret_cast<std::uintptr_t>(data) % alignment == 0, data,
-            std::string(what) + " is not " + std::to_string(alignment) + "-byte aligned");
+            [&] { return std::string(what) + " is not " + std::to_string(alignment) + "-byte aligned"; });
   }
 
   // Byte strings start on a 16-byte boundary of the file. (An empty vector
@@ -54,7 +62,9 @@ class Checker {
     for (const fb::Bytes* item : *list) bytes(item->data(), what);
   }
   void text(const flatbuffers::String* s, const char* what) {
-    if (s) require(simdjson::validate_utf8(s->c_str(), s->size()), s, std::string(what) + " is not valid UTF-8");
+    if (!s) return;
+    require(simdjson::validate_utf8(s->c_str(), s->size()), s,
+            [&] { return std::string(what) + " is not valid UTF-8"; });
   }
   void named_list(const TableVector<fb::NamedBytes>* list, const char* what) {
     if (!list) return;
@@ -71,12 +81,14 @@ class Checker {
   // Map keys: strictly increasing, so binary search finds the one entry.
   template <typename Key>
   void increasing(const Key& previous, const Key& current, const void* where, const char* what) {
-    require(previous < current, where, std::string(what) + " are not sorted and unique");
+    require(previous < current, where, [&] { return std::string(what) + " are not sorted and unique"; });
   }
+  // Padding in [begin, end) of the file must be zero.
+  void zeros(std::uint64_t begin, std::uint64_t end) { fail(check_zero(layout_, begin, end, index_)); }
 
  private:
   const Layout& layout_;
-  std::string name_;
+  std::uint32_t index_;
   Status status_;
 };
 
@@ -168,7 +180,9 @@ void check_ingress_item(Checker& c, const fb::IngressItem& item) {
     case fb::IngressEvent::NONE:
       break;
   }
-  c.require(false, &item, "ingress event of unknown variant " + std::to_string(static_cast<int>(item.event_type())));
+  c.require(false, &item, [&] {
+    return "ingress event of unknown variant " + std::to_string(static_cast<int>(item.event_type()));
+  });
 }
 
 void check_ingress(Checker& c, const fb::Ingress& ingress) {
@@ -230,8 +244,9 @@ auto last_key(const fb::SlotChunkSummary& s) { return std::make_tuple(s.last_sit
 void check_slot_index(Checker& c, const Layout& layout, const fb::SlotIndex& index) {
   const auto* chunks = index.chunks();
   std::uint32_t count = chunks ? chunks->size() : 0;
-  c.require(count == layout.chunk_count, &index,
-            "the index lists " + std::to_string(count) + " chunks, the file has " + std::to_string(layout.chunk_count));
+  c.require(count == layout.chunk_count, &index, [&] {
+    return "the index lists " + std::to_string(count) + " chunks, the file has " + std::to_string(layout.chunk_count);
+  });
   c.words(chunks, "chunk summaries");
   for (std::uint32_t i = 0; i < count && c.ok(); ++i) {
     const fb::SlotChunkSummary* s = chunks->Get(i);
@@ -253,11 +268,12 @@ void check_slot_placement(Checker& c, const format::SectionEntry& section, const
               "an empty slot with a value offset, length or hash");
     return;
   }
-  c.require(e.value_offset() == format::align_up(cursor), &e,
-            "value at payload offset " + std::to_string(e.value_offset()) + ", expected " +
-                std::to_string(format::align_up(cursor)));
+  c.require(e.value_offset() == format::align_up(cursor), &e, [&] {
+    return "value at payload offset " + std::to_string(e.value_offset()) + ", expected " +
+           std::to_string(format::align_up(cursor));
+  });
   c.require(e.value_length() <= section.payload_length - std::min(e.value_offset(), section.payload_length), &e,
-            "value of " + std::to_string(e.value_length()) + " bytes runs past the payload area");
+            [&] { return "value of " + std::to_string(e.value_length()) + " bytes runs past the payload area"; });
   if (c.ok()) cursor = e.value_offset() + e.value_length();
 }
 
@@ -279,9 +295,10 @@ void check_slot_chunk(Checker& c, const Layout& layout, std::uint32_t index, con
     if (i > 0) c.increasing(key_of(*slots->Get(i - 1)), key_of(*e), e, "slot keys");
     check_slot_placement(c, section, *e, cursor);
   }
-  c.require(format::align_up(cursor) == section.payload_length, &chunk,
-            "the payload area is " + std::to_string(section.payload_length) + " bytes, its values end at " +
-                std::to_string(cursor));
+  c.require(format::align_up(cursor) == section.payload_length, &chunk, [&] {
+    return "the payload area is " + std::to_string(section.payload_length) + " bytes, its values end at " +
+           std::to_string(cursor);
+  });
 }
 
 void check_slot_payload(Checker& c, const Layout& layout, std::uint32_t index, const fb::SlotChunk& chunk) {
@@ -291,14 +308,11 @@ void check_slot_payload(Checker& c, const Layout& layout, std::uint32_t index, c
     if (!c.ok()) return;
     if (!e->has_value()) continue;
     std::uint64_t start = section.offset + e->value_offset();
-    if (Status s = check_zero(layout, cursor, start, c.name()); !s) c.fail(std::move(s).error());
-    if (Status s = verify_slot_value(layout, index, *e); !s) c.fail(std::move(s).error());
+    c.zeros(cursor, start);
+    c.fail(verify_slot_value(layout, index, *e));
     cursor = start + e->value_length();
   }
-  if (c.ok()) {
-    Status s = check_zero(layout, cursor, section.offset + section.payload_length, c.name());
-    if (!s) c.fail(std::move(s).error());
-  }
+  c.zeros(cursor, section.offset + section.payload_length);
 }
 
 Status check_checksum(const Layout& layout, std::uint32_t index) {
@@ -317,7 +331,7 @@ Status check_root(const Layout& layout, std::uint32_t index, Check check) {
   Checker c(layout, index);
   std::span<const std::uint8_t> metadata = layout.metadata(index);
   c.require(verify_flatbuffer<Root>(metadata), metadata.data(),
-            "the metadata is not a valid " + std::string(Root::GetFullyQualifiedName()) + " FlatBuffer");
+            [] { return "the metadata is not a valid " + std::string(Root::GetFullyQualifiedName()) + " FlatBuffer"; });
   if (c.ok()) check(c, *section_root<Root>(layout, index));
   return c.status();
 }
@@ -340,7 +354,7 @@ Status verify_slot_value(const Layout& layout, std::uint32_t index, const fb::Sl
 
 Status verify_section(const Layout& layout, std::uint32_t index, PayloadCheck payload) {
   const format::SectionEntry& entry = layout.entries[index];
-  if (Status s = check_zero(layout, layout.gap_start(index), entry.offset, layout.section_name(index)); !s) return s;
+  if (Status s = check_zero(layout, layout.gap_start(index), entry.offset, index); !s) return s;
   if (Status s = check_checksum(layout, index); !s) return s;
   bool has_payload_rules = entry.kind == static_cast<std::uint32_t>(SectionKind::slot_chunk);
   if (entry.payload_length != 0 && !has_payload_rules && entry.kind <= format::kMaxKnownKind) {
