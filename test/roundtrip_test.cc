@@ -25,10 +25,12 @@ AlignedBuffer encode(const TransientSnapshot& state, std::uint32_t slots_per_chu
   return std::move(bytes).value();
 }
 
-TransientSnapshot restore(std::span<const std::uint8_t> bytes, Verification mode, std::uint32_t spec_version) {
+TransientSnapshot restore(std::span<const std::uint8_t> bytes, Verification mode, std::uint32_t spec_version,
+                          unsigned threads = 1) {
   OpenOptions options;
   options.verification = mode;
   options.expected_spec_version = spec_version;
+  options.threads = threads;
   Result<Snapshot> snapshot = Snapshot::from_bytes(bytes, options);
   if (!snapshot) FAIL(snapshot.error().to_string());
   Result<TransientSnapshot> model = snapshot->to_model();
@@ -68,6 +70,7 @@ TEST_CASE("1,000 random states round-trip in every verification mode") {
     AlignedBuffer bytes = encode(state, slots_per_chunk);
     std::uint32_t spec = state.framework.spec_version;
     REQUIRE(restore(bytes.span(), Verification::full, spec) == state);
+    REQUIRE(restore(bytes.span(), Verification::full, spec, 2) == state);
     REQUIRE(restore(bytes.span(), Verification::lazy, spec) == state);
     REQUIRE(restore(bytes.span(), Verification::trusted, spec) == state);
   }

@@ -34,7 +34,6 @@ struct Snapshot::Impl {
     if (Status s = ensure(index); !s) return std::move(s).error();
     return section_root<Root>(layout, index);
   }
-  Status verify_all() const;
   Status check_spec_version() const;
 };
 
@@ -49,16 +48,6 @@ Status Snapshot::Impl::ensure(std::uint32_t index) const {
   Status s = verify_section(layout, index, PayloadCheck::skip);
   if (s) checked[index].store(1, std::memory_order_release);
   return s;
-}
-
-Status Snapshot::Impl::verify_all() const {
-  // The index first: chunks are checked against it.
-  if (Status s = verify_section(layout, singleton(SectionKind::slot_index), PayloadCheck::check); !s) return s;
-  for (std::uint32_t i = 0; i < layout.entries.size(); ++i) {
-    if (i == singleton(SectionKind::slot_index)) continue;
-    if (Status s = verify_section(layout, i, PayloadCheck::check); !s) return s;
-  }
-  return {};
 }
 
 Status Snapshot::Impl::check_spec_version() const {
@@ -86,7 +75,7 @@ Result<std::unique_ptr<Snapshot::Impl>> open_impl(MappedFile mapping, std::span<
   std::size_t sections = impl->layout.entries.size();
   switch (options.verification) {
     case Verification::full:
-      if (Status s = impl->verify_all(); !s) return std::move(s).error();
+      if (Status s = verify_file(impl->layout, std::max(1u, options.threads)); !s) return std::move(s).error();
       break;
     case Verification::lazy:
       impl->checked = std::make_unique<std::atomic<std::uint8_t>[]>(sections);

@@ -18,9 +18,19 @@ enum class PayloadCheck : bool { skip, check };
 // Precondition for a slot chunk: the slot_index section passed this check.
 Status verify_section(const Layout& layout, std::uint32_t index, PayloadCheck payload);
 
+// The values of entries [begin, end) of slot chunk section `index`, whose
+// metadata passed verify_section: each value's hash and the zero padding
+// after it. Ranges are independent, so they can be checked concurrently.
+Status verify_slot_values(const Layout& layout, std::uint32_t index, std::uint32_t begin, std::uint32_t end);
+
 // The hash of one slot value of chunk section `index`; `entry` passed the
 // chunk's metadata check. For lazy mode, which checks values on access.
 Status verify_slot_value(const Layout& layout, std::uint32_t index, const fb::SlotEntry& entry);
+
+// Every section and every slot value of the file, on `threads` threads
+// (1 or more). The error, if any, is the one of the first failing item in
+// file order, whatever the thread timing.
+Status verify_file(const Layout& layout, unsigned threads);
 
 // The metadata root of a section whose FlatBuffer passed verification.
 template <typename Root>

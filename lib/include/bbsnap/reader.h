@@ -48,6 +48,9 @@ struct OpenOptions {
   // Restore refuses a snapshot stamped with any other spec_version
   // (spec_version_mismatch), as the runtime's seed requires.
   std::uint32_t expected_spec_version = kCurrentSpecVersion;
+  // Full verification: threads checking sections and runs of slot values
+  // concurrently (the calling thread is one of them). 0 counts as 1.
+  unsigned threads = 1;
 };
 
 // The three states of a slot: no such slot; allocated but empty (Rust None);
