@@ -8,6 +8,7 @@
 #include <span>
 #include <vector>
 
+#include "bbsnap/format.h"
 #include "bbsnap/model.h"
 #include "bbsnap_generated.h"
 
@@ -26,5 +27,15 @@ Buffer execution_state(Builder& b, const std::map<std::uint64_t, ExecutionState>
 Buffer wire_states(Builder& b, const std::map<std::uint32_t, Bytes>& wire_states);
 Buffer slot_chunk(Builder& b, const std::vector<fb::SlotEntry>& slots);
 Buffer slot_index(Builder& b, const std::vector<fb::SlotChunkSummary>& chunks);
+
+}  // namespace bbsnap::encode
+
+namespace bbsnap::encode {
+
+// An upper bound of the metadata `framework(...)`, `bus(...)`, ... would build
+// for `state`, computed without building it. FlatBuffers 2.0.8 cannot build
+// a buffer of 2 GiB or more (its offsets would silently wrap), so the writer
+// refuses a section whose bound is past the limit before encoding it.
+std::uint64_t size_bound(format::SectionKind kind, const TransientSnapshot& state);
 
 }  // namespace bbsnap::encode

@@ -18,7 +18,7 @@ Error io_error(const std::string& what, const std::string& path, int err) {
 
 }  // namespace
 
-Result<MappedFile> MappedFile::open(const std::string& path) {
+Result<MappedFile> MappedFile::open(const std::string& path, bool prefault) {
   int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) return io_error("cannot open", path, errno);
   struct stat st {};
@@ -36,7 +36,7 @@ Result<MappedFile> MappedFile::open(const std::string& path) {
     ::close(fd);
     return MappedFile();
   }
-  void* data = ::mmap(nullptr, size, PROT_READ, MAP_SHARED, fd, 0);
+  void* data = ::mmap(nullptr, size, PROT_READ, MAP_SHARED | (prefault ? MAP_POPULATE : 0), fd, 0);
   int err = errno;
   ::close(fd);  // the mapping keeps the file open
   if (data == MAP_FAILED) return io_error("cannot map", path, err);

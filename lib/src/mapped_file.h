@@ -12,7 +12,8 @@ namespace bbsnap {
 
 class MappedFile {
  public:
-  static Result<MappedFile> open(const std::string& path);
+  // `prefault`: populate the page tables (and read the file) up front.
+  static Result<MappedFile> open(const std::string& path, bool prefault);
   MappedFile() = default;
   MappedFile(MappedFile&& other) noexcept;
   MappedFile& operator=(MappedFile&& other) noexcept;

@@ -76,6 +76,7 @@ Result<std::unique_ptr<Snapshot::Impl>> open_impl(MappedFile mapping, std::span<
   switch (options.verification) {
     case Verification::full:
       if (Status s = verify_file(impl->layout, std::max(1u, options.threads)); !s) return std::move(s).error();
+      impl->mapping.advise_random();  // verified: what follows is lookups
       break;
     case Verification::lazy:
       impl->checked = std::make_unique<std::atomic<std::uint8_t>[]>(sections);
@@ -95,7 +96,7 @@ Snapshot& Snapshot::operator=(Snapshot&&) noexcept = default;
 Snapshot::~Snapshot() = default;
 
 Result<Snapshot> Snapshot::open(const std::string& path, const OpenOptions& options) {
-  Result<MappedFile> mapping = MappedFile::open(path);
+  Result<MappedFile> mapping = MappedFile::open(path, options.prefault);
   if (!mapping) return std::move(mapping).error();
   if (options.verification == Verification::full) {
     mapping->advise_sequential();

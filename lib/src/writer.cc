@@ -42,8 +42,16 @@ fb::SlotChunkSummary summarize(const std::vector<fb::SlotEntry>& slots) {
   return {first.site(), first.exec(), last.site(), last.exec(), slots.size()};
 }
 
+// A chunk's metadata is its slots (48 bytes each) plus a little framing, and
+// must stay a valid FlatBuffer.
+constexpr std::uint64_t kMaxSlotsPerChunk = (format::kMaxMetadataLength - 4096) / sizeof(fb::SlotEntry);
+// Every chunk is a section, and a reader accepts at most kMaxSections.
+constexpr std::uint64_t kMaxChunks = format::kMaxSections - 64;
+
 Result<std::unique_ptr<SnapshotWriter::Impl>> make_impl(std::unique_ptr<Sink> sink, const WriteOptions& options) {
-  if (options.slots_per_chunk == 0) return invalid("slots_per_chunk must be at least 1");
+  if (options.slots_per_chunk == 0 || options.slots_per_chunk > kMaxSlotsPerChunk) {
+    return invalid("slots_per_chunk must be between 1 and " + std::to_string(kMaxSlotsPerChunk));
+  }
   auto impl = std::make_unique<SnapshotWriter::Impl>(std::move(sink), options);
   if (Status s = impl->container.begin(); !s) return std::move(s).error();
   return impl;
@@ -57,10 +65,14 @@ Status SnapshotWriter::Impl::add_slot(SlotKey key, std::optional<std::span<const
     return invalid("slot (" + std::to_string(key.site) + ", " + std::to_string(key.exec) +
                    ") is not above the previous one: add slots in strictly increasing (site, exec) order");
   }
-  last_key = key;
   if (chunk.empty()) {
+    if (summaries.size() >= kMaxChunks) {
+      return Error::of(ErrorCode::limit_exceeded, "more than " + std::to_string(kMaxChunks) +
+                                                      " slot chunks: raise WriteOptions::slots_per_chunk");
+    }
     if (Status s = container.begin_section(); !s) return s;
   }
+  last_key = key;
   if (!value) {
     chunk.emplace_back(key.site, key.exec, 0, 0, 0, false);
   } else {
@@ -93,6 +105,12 @@ Status SnapshotWriter::Impl::finish(const TransientSnapshot& rest) {
   if (Status s = close_chunk(); !s) return s;
   // Each section kind in a fixed order: the layout is a function of the state.
   auto section = [&](SectionKind kind, auto encode) -> Status {
+    if (encode::size_bound(kind, rest) > format::kMaxMetadataLength) {
+      return Error::of(ErrorCode::limit_exceeded,
+                       "this state's " + format::section_kind_name(static_cast<std::uint32_t>(kind)) +
+                           " would need 2 GiB or more of metadata, beyond what one FlatBuffer can hold",
+                       format::section_kind_name(static_cast<std::uint32_t>(kind)));
+    }
     if (Status s = container.begin_section(); !s) return s;
     return write_section(kind, encode());
   };
@@ -146,6 +164,7 @@ Status SnapshotWriter::add_slot(SlotKey key, std::optional<std::span<const std::
 
 Status SnapshotWriter::finish(const TransientSnapshot& rest) {
   if (!rest.slot_table.empty()) {
+    impl_->spent = true;  // as documented: after finish(), successful or not, the writer is spent
     return invalid("finish() takes the state without its slot table: add slots with add_slot()");
   }
   return impl_->finish(rest);

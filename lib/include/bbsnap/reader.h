@@ -51,6 +51,12 @@ struct OpenOptions {
   // Full verification: threads checking sections and runs of slot values
   // concurrently (the calling thread is one of them). 0 counts as 1.
   unsigned threads = 1;
+  // Read the whole file into the page cache while mapping it (MAP_POPULATE),
+  // for callers that will touch most of it and prefer one sequential read
+  // to page faults. Access hints are set either way: sequential read-ahead
+  // while fully verifying, random access (no read-ahead) for lazy and
+  // trusted lookups, so a cold first lookup reads a page, not a window.
+  bool prefault = false;
 };
 
 // The three states of a slot: no such slot; allocated but empty (Rust None);

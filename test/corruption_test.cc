@@ -1,0 +1,1058 @@
+// Damaged files: every kind of damage a snapshot file can suffer (a flipped
+// byte anywhere, bytes swapped or moved, a structural lie in the header or the
+// section table, truncation, trailing bytes, a newer writer's sections) is
+// refused with an error that names what was damaged and where.
+//
+// Structural lies are built with their header and table checksums recomputed
+// (XXH3_64bits_withSeed as documented in format.h, reimplemented here from the
+// documentation), so that the structural check, not a checksum, refuses them.
+#include <catch2/catch.hpp>
+#include <xxhash.h>
+
+#include <algorithm>
+#include <cstring>
+#include <functional>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "bbsnap/reader.h"
+#include "bbsnap/writer.h"
+#include "random_state.h"
+#include "require_ok.h"
+#include "test_files.h"
+
+using namespace bbsnap;
+using bbsnap::testing::full_example_state;
+using bbsnap::testing::random_state;
+using format::Header;
+using format::SectionEntry;
+
+namespace {
+
+constexpr std::uint64_t kHeaderSize = sizeof(Header);
+constexpr std::uint64_t k2Pow63 = std::uint64_t{1} << 63;
+
+// ---------------------------------------------------------------- encoding
+
+Bytes encode(const TransientSnapshot& state, std::uint32_t slots_per_chunk) {
+  WriteOptions options;
+  options.slots_per_chunk = slots_per_chunk;
+  Result<AlignedBuffer> bytes = encode_snapshot(state, options);
+  REQUIRE_OK(bytes);
+  return Bytes(bytes->span().begin(), bytes->span().end());
+}
+
+// The names errors use, spelled out here rather than taken from the library.
+std::string kind_name(std::uint32_t kind) {
+  static const char* const names[] = {nullptr,        "framework",     "bus",
+                                      "ingress",      "pending_completions", "frontier",
+                                      "slot_index",   "slot_chunk",    "pending_async",
+                                      "execution_state", "wire_states"};
+  if (kind >= 1 && kind <= 10) return names[kind];
+  return "kind_" + std::to_string(kind);
+}
+
+// ---------------------------------------------------------------- raw access
+
+Header get_header(std::span<const std::uint8_t> file) {
+  Header h;
+  std::memcpy(&h, file.data(), sizeof h);
+  return h;
+}
+
+void put_header(Bytes& file, const Header& h) { std::memcpy(file.data(), &h, sizeof h); }
+
+SectionEntry get_entry(std::span<const std::uint8_t> file, std::uint64_t table_offset, std::uint32_t i) {
+  SectionEntry e;
+  std::memcpy(&e, file.data() + table_offset + std::uint64_t{i} * sizeof e, sizeof e);
+  return e;
+}
+
+void put_entry(Bytes& file, std::uint64_t table_offset, std::uint32_t i, const SectionEntry& e) {
+  std::memcpy(file.data() + table_offset + std::uint64_t{i} * sizeof e, &e, sizeof e);
+}
+
+std::uint64_t header_checksum(const Header& h) {
+  return XXH3_64bits_withSeed(&h, format::kHeaderChecksummedBytes, format::kHeaderSeed);
+}
+
+std::uint64_t section_checksum(const SectionEntry& e, std::span<const std::uint8_t> metadata) {
+  std::uint64_t seed = XXH3_64bits(&e, format::kSectionSeedBytes);
+  return XXH3_64bits_withSeed(metadata.data(), metadata.size(), seed);
+}
+
+// Recomputes the header checksum only.
+void reseal_header(Bytes& file) {
+  Header h = get_header(file);
+  h.header_checksum = header_checksum(h);
+  put_header(file, h);
+}
+
+// Recomputes the table checksum over the table really at `table_offset`
+// (whatever the header now claims), then the header checksum.
+void reseal(Bytes& file, std::uint64_t table_offset) {
+  Header h = get_header(file);
+  h.table_checksum = XXH3_64bits_withSeed(file.data() + table_offset, file.size() - table_offset, format::kTableSeed);
+  put_header(file, h);
+  reseal_header(file);
+}
+
+// A copy of `good` with its header edited and its header checksum resealed.
+Bytes with_header(const Bytes& good, const std::function<void(Header&)>& edit) {
+  Bytes file = good;
+  Header h = get_header(file);
+  edit(h);
+  put_header(file, h);
+  reseal_header(file);
+  return file;
+}
+
+// A copy of `good` with entry `i` edited, table and header checksums resealed.
+Bytes with_entry(const Bytes& good, std::uint32_t i, const std::function<void(SectionEntry&)>& edit) {
+  Bytes file = good;
+  std::uint64_t table_offset = get_header(good).table_offset;
+  SectionEntry e = get_entry(file, table_offset, i);
+  edit(e);
+  put_entry(file, table_offset, i, e);
+  reseal(file, table_offset);
+  return file;
+}
+
+// A file as a list of sections, and back: reassembled in the list's order,
+// each section at the next 64-byte boundary, a fresh table and header.
+struct Piece {
+  SectionEntry entry;
+  Bytes body;  // the section's bytes: payload area then metadata
+};
+
+std::vector<Piece> split(const Bytes& file) {
+  Header h = get_header(file);
+  std::vector<Piece> pieces;
+  for (std::uint32_t i = 0; i < h.section_count; ++i) {
+    SectionEntry e = get_entry(file, h.table_offset, i);
+    pieces.push_back({e, Bytes(file.begin() + static_cast<std::ptrdiff_t>(e.offset),
+                               file.begin() + static_cast<std::ptrdiff_t>(e.offset + e.length))});
+  }
+  return pieces;
+}
+
+enum class SectionChecksums { keep, reseal };
+
+Bytes assemble(std::vector<Piece> pieces, SectionChecksums checksums) {
+  Bytes file(kHeaderSize, 0);
+  auto pad = [&] { file.resize(format::align_up(file.size()), 0); };
+  for (Piece& p : pieces) {
+    pad();
+    p.entry.offset = file.size();
+    p.entry.length = p.body.size();
+    if (checksums == SectionChecksums::reseal) {
+      std::span<const std::uint8_t> body(p.body);
+      p.entry.checksum = section_checksum(p.entry, body.subspan(p.entry.payload_length));
+    }
+    file.insert(file.end(), p.body.begin(), p.body.end());
+  }
+  pad();
+  Header h{};
+  std::memcpy(h.magic, format::kMagic.data(), sizeof h.magic);
+  h.format_version = format::kFormatVersion;
+  h.table_offset = file.size();
+  h.section_count = static_cast<std::uint32_t>(pieces.size());
+  for (const Piece& p : pieces) {
+    const auto* raw = reinterpret_cast<const std::uint8_t*>(&p.entry);
+    file.insert(file.end(), raw, raw + sizeof p.entry);
+  }
+  h.file_length = file.size();
+  put_header(file, h);
+  reseal(file, h.table_offset);
+  return file;
+}
+
+// ---------------------------------------------------------------- opening
+
+struct Opened {
+  explicit Opened(std::span<const std::uint8_t> bytes, const OpenOptions& options = {})
+      : buffer(AlignedBuffer::copy_of(bytes)), snapshot(Snapshot::from_bytes(buffer.span(), options)) {}
+  AlignedBuffer buffer;  // must outlive the snapshot: declared first
+  Result<Snapshot> snapshot;
+};
+
+OpenOptions lazy() {
+  OpenOptions options;
+  options.verification = Verification::lazy;
+  return options;
+}
+
+// The error that refuses `bytes`; fails the test if they are accepted.
+Error refusal(std::span<const std::uint8_t> bytes, const OpenOptions& options = {}) {
+  Opened opened(bytes, options);
+  if (opened.snapshot.ok()) FAIL("a damaged file was accepted");
+  return opened.snapshot.error();
+}
+
+// Checks an error's code, section and (if given) offset, and that its
+// one-line form names the section and the offset.
+void check_error(const Error& e, ErrorCode code, const std::string& section,
+                 std::optional<std::uint64_t> offset = std::nullopt) {
+  INFO(e.to_string());
+  CHECK(to_string(e.code) == to_string(code));
+  CHECK(e.section == section);
+  if (offset) CHECK(e.offset == *offset);
+  CHECK(e.offset != kNoOffset);
+  const std::string line = e.to_string();
+  CHECK(line.find("in section " + section) != std::string::npos);
+  CHECK(line.find(" at offset " + std::to_string(e.offset)) != std::string::npos);
+}
+
+// ---------------------------------------------------------------- the map of a file
+
+// What damage to a byte of a region must be reported as.
+struct Region {
+  enum Kind { header, gap, payload_padding, value, metadata, table_padding, table } kind;
+  std::uint64_t begin = 0;
+  std::uint64_t end = 0;
+  std::string section;      // the name the error must carry
+  std::uint32_t index = 0;  // table index of the section (gap, payload_padding, value, metadata)
+  SlotKey slot;             // value: which slot
+
+  Region(Kind kind_in, std::uint64_t begin_in, std::uint64_t end_in, std::string section_in, std::uint32_t index_in = 0,
+         SlotKey slot_in = {})
+      : kind(kind_in), begin(begin_in), end(end_in), section(std::move(section_in)), index(index_in), slot(slot_in) {}
+};
+
+const char* kind_text(Region::Kind kind) {
+  switch (kind) {
+    case Region::header: return "header";
+    case Region::gap: return "padding between sections";
+    case Region::payload_padding: return "padding in a payload area";
+    case Region::value: return "slot value";
+    case Region::metadata: return "metadata";
+    case Region::table_padding: return "padding before the table";
+    case Region::table: return "section table";
+  }
+  return "?";
+}
+
+// Every byte of a good file, by region; the regions tile the file.
+std::vector<Region> map_file(std::span<const std::uint8_t> file) {
+  Opened opened(file);
+  REQUIRE_OK(opened.snapshot);
+  const Snapshot& s = *opened.snapshot;
+  std::span<const SectionEntry> entries = s.sections();
+  std::uint32_t first_chunk = 0;
+  while (first_chunk < entries.size() && entries[first_chunk].kind != 7) ++first_chunk;
+
+  std::vector<Region> regions;
+  regions.emplace_back(Region{Region::header, 0, kHeaderSize, "header"});
+  std::uint64_t cursor = kHeaderSize;
+  for (std::uint32_t i = 0; i < entries.size(); ++i) {
+    const SectionEntry& e = entries[i];
+    std::string name = kind_name(e.kind);
+    if (e.kind == 7) name += "[" + std::to_string(i - first_chunk) + "]";
+    if (cursor < e.offset) regions.emplace_back(Region{Region::gap, cursor, e.offset, name, i});
+    std::uint64_t pos = e.offset;
+    if (e.kind == 7) {
+      Result<const fb::SlotChunk*> chunk = s.slot_chunk(i - first_chunk);
+      REQUIRE_OK(chunk);
+      for (const fb::SlotEntry* slot : *(*chunk)->slots()) {
+        if (!slot->has_value() || slot->value_length() == 0) continue;
+        std::uint64_t start = e.offset + slot->value_offset();
+        if (pos < start) regions.emplace_back(Region{Region::payload_padding, pos, start, name, i});
+        regions.emplace_back(Region{Region::value, start, start + slot->value_length(), name, i, {slot->site(), slot->exec()}});
+        pos = start + slot->value_length();
+      }
+    }
+    if (pos < e.offset + e.payload_length) regions.emplace_back(Region{Region::payload_padding, pos, e.offset + e.payload_length, name, i});
+    if (e.payload_length < e.length) regions.emplace_back(Region{Region::metadata, e.offset + e.payload_length, e.offset + e.length, name, i});
+    cursor = e.offset + e.length;
+  }
+  std::uint64_t table_offset = s.header().table_offset;
+  if (cursor < table_offset) regions.emplace_back(Region{Region::table_padding, cursor, table_offset, "section_table"});
+  regions.emplace_back(Region{Region::table, table_offset, file.size(), "section_table"});
+
+  for (std::size_t i = 1; i < regions.size(); ++i) REQUIRE(regions[i - 1].end == regions[i].begin);
+  REQUIRE(regions.back().end == file.size());
+  return regions;
+}
+
+// Checks the error for byte `pos` of `region` flipped.
+void check_flip_error(const Error& e, const Region& region, std::uint64_t pos) {
+  switch (region.kind) {
+    case Region::header:
+      if (pos < 8) {
+        check_error(e, ErrorCode::bad_magic, "header", 0);
+      } else if (pos < 12) {
+        check_error(e, ErrorCode::unsupported_format_version, "header", 8);
+      } else {
+        check_error(e, ErrorCode::checksum_mismatch, "header", 56);
+      }
+      return;
+    case Region::table: check_error(e, ErrorCode::checksum_mismatch, "section_table", region.begin); return;
+    case Region::metadata:
+    case Region::value: check_error(e, ErrorCode::checksum_mismatch, region.section, region.begin); return;
+    case Region::gap:
+    case Region::payload_padding:
+    case Region::table_padding: check_error(e, ErrorCode::nonzero_padding, region.section, pos); return;
+  }
+}
+
+// A few bytes of each region: first, middle, last.
+std::vector<std::uint64_t> sample(const Region& r) {
+  std::vector<std::uint64_t> positions{r.begin, r.begin + (r.end - r.begin) / 2, r.end - 1};
+  positions.erase(std::unique(positions.begin(), positions.end()), positions.end());
+  return positions;
+}
+
+struct TestFile {
+  std::string name;
+  Bytes bytes;
+  std::vector<Region> regions;
+};
+
+// The full example with two slots per chunk, and random states with several
+// slot chunks, values in each and padding between values.
+const std::vector<TestFile>& test_files() {
+  static const std::vector<TestFile> files = [] {
+    std::vector<TestFile> out;
+    Bytes example = encode(full_example_state(), 2);
+    out.push_back({"full example", example, map_file(example)});
+    for (std::uint64_t seed = 1; out.size() < 4; ++seed) {
+      REQUIRE(seed < 100);
+      TransientSnapshot state = random_state(seed);
+      if (state.slot_table.size() < 9) continue;
+      state.framework.spec_version = kCurrentSpecVersion;  // random states vary it
+      Bytes bytes = encode(state, 3);
+      std::vector<Region> regions = map_file(bytes);
+      // Wanted: a value directly followed by padding and then another value.
+      bool padding_between_values = false;
+      for (std::size_t i = 2; i < regions.size(); ++i) {
+        padding_between_values |= regions[i - 2].kind == Region::value && regions[i - 1].kind == Region::payload_padding &&
+                                   regions[i].kind == Region::value;
+      }
+      if (!padding_between_values) continue;
+      out.push_back({"random state " + std::to_string(seed), bytes, regions});
+    }
+    return out;
+  }();
+  return files;
+}
+
+// Flips the sampled bytes of every region of `kind` in every test file and
+// checks the error; returns how many regions were damaged.
+std::size_t flip_regions(Region::Kind kind) {
+  std::size_t damaged = 0;
+  for (const TestFile& file : test_files()) {
+    for (const Region& region : file.regions) {
+      if (region.kind != kind) continue;
+      ++damaged;
+      for (std::uint64_t pos : sample(region)) {
+        INFO(file.name << ": " << kind_text(kind) << " of " << region.section << ", byte " << pos);
+        AlignedBuffer damaged_file = bbsnap::testing::with_flipped_byte(file.bytes, pos);
+        check_flip_error(refusal(damaged_file.span()), region, pos);
+        OpenOptions threads;
+        threads.threads = 3;
+        check_flip_error(refusal(damaged_file.span(), threads), region, pos);
+      }
+    }
+  }
+  return damaged;
+}
+
+std::uint32_t section_index(const Bytes& file, std::uint32_t kind) {
+  Header h = get_header(file);
+  for (std::uint32_t i = 0; i < h.section_count; ++i) {
+    if (get_entry(file, h.table_offset, i).kind == kind) return i;
+  }
+  FAIL("no section of kind " << kind);
+  return 0;
+}
+
+// The name errors give section `i` of a file.
+std::string section_name(const Bytes& file, std::uint32_t i) {
+  const Header h = get_header(file);
+  const std::uint32_t kind = get_entry(file, h.table_offset, i).kind;
+  if (kind != 7) return kind_name(kind);
+  std::uint32_t first = i;
+  while (first > 0 && get_entry(file, h.table_offset, first - 1).kind == 7) --first;
+  return "slot_chunk[" + std::to_string(i - first) + "]";
+}
+
+const Region& region_of(const TestFile& file, Region::Kind kind, const std::string& section) {
+  for (const Region& r : file.regions) {
+    if (r.kind == kind && r.section == section) return r;
+  }
+  FAIL("no " << kind_text(kind) << " region in " << section);
+  return file.regions.front();
+}
+
+const Bytes& example_file() { return test_files().front().bytes; }
+
+}  // namespace
+
+// ================================================================ the tools themselves
+
+TEST_CASE("corruption test helpers: a file split and reassembled is byte-identical") {
+  for (const TestFile& file : test_files()) {
+    INFO(file.name);
+    CHECK(assemble(split(file.bytes), SectionChecksums::keep) == file.bytes);
+    CHECK(assemble(split(file.bytes), SectionChecksums::reseal) == file.bytes);
+    CHECK(with_entry(file.bytes, 0, [](SectionEntry&) {}) == file.bytes);
+    CHECK(with_header(file.bytes, [](Header&) {}) == file.bytes);
+  }
+  // The example file has every kind of section and every kind of region.
+  const TestFile& example = test_files().front();
+  std::map<std::string, int> metadata_regions;
+  for (const Region& r : example.regions) {
+    if (r.kind == Region::metadata) ++metadata_regions[r.section];
+  }
+  for (const char* name : {"framework", "bus", "ingress", "pending_completions", "frontier", "slot_index",
+                           "slot_chunk[0]", "slot_chunk[1]", "pending_async", "execution_state", "wire_states"}) {
+    CHECK(metadata_regions[name] == 1);
+  }
+  for (auto kind : {Region::header, Region::gap, Region::payload_padding, Region::value, Region::metadata,
+                    Region::table_padding, Region::table}) {
+    INFO(kind_text(kind));
+    CHECK(std::ranges::count_if(example.regions, [&](const Region& r) { return r.kind == kind; }) > 0);
+  }
+}
+
+// ================================================================ one flipped byte
+
+TEST_CASE("a flipped byte in a section's metadata is a checksum_mismatch naming that section") {
+  CHECK(flip_regions(Region::metadata) >= 11 + 3 * 11);
+}
+
+TEST_CASE("a flipped byte in a slot value is a checksum_mismatch naming its chunk and the value's offset") {
+  CHECK(flip_regions(Region::value) >= 3 + 3 * 3);
+  // Spelled out once for the example: slot (1,1) is the first value of the first chunk.
+  const TestFile& example = test_files().front();
+  const Region& value = region_of(example, Region::value, "slot_chunk[0]");
+  CHECK(value.slot == SlotKey{1, 1});
+  Error e = refusal(bbsnap::testing::with_flipped_byte(example.bytes, value.begin + 1, 0x01).span());
+  check_error(e, ErrorCode::checksum_mismatch, "slot_chunk[0]", value.begin);
+  CHECK(e.stored != e.computed);
+}
+
+TEST_CASE("a flipped header byte is refused naming the header") {
+  CHECK(flip_regions(Region::header) == test_files().size());
+  // Every byte of the header, with several masks.
+  const Bytes& file = example_file();
+  const Region header{Region::header, 0, kHeaderSize, "header"};
+  for (std::uint64_t pos = 0; pos < kHeaderSize; ++pos) {
+    for (std::uint8_t mask : {0x01, 0x80, 0xff}) {
+      INFO("header byte " << pos << " ^ " << int{mask});
+      check_flip_error(refusal(bbsnap::testing::with_flipped_byte(file, pos, mask).span()), header, pos);
+    }
+  }
+}
+
+TEST_CASE("a flipped section table byte is a checksum_mismatch naming the section table") {
+  CHECK(flip_regions(Region::table) == test_files().size());
+  const Bytes& file = example_file();
+  const std::uint64_t table_offset = get_header(file).table_offset;
+  for (std::uint64_t pos = table_offset; pos < file.size(); ++pos) {
+    INFO("table byte " << pos);
+    Error e = refusal(bbsnap::testing::with_flipped_byte(file, pos, 0x01).span());
+    check_error(e, ErrorCode::checksum_mismatch, "section_table", table_offset);
+  }
+}
+
+TEST_CASE("a nonzero padding byte between sections is refused naming the next section") {
+  CHECK(flip_regions(Region::gap) > 0);
+}
+
+TEST_CASE("a nonzero padding byte between slot values is refused naming the chunk") {
+  CHECK(flip_regions(Region::payload_padding) > 0);
+}
+
+TEST_CASE("a nonzero padding byte before the section table is refused naming the section table") {
+  CHECK(flip_regions(Region::table_padding) > 0);
+}
+
+TEST_CASE("every byte of the example file is protected: each flip is refused as what it damaged") {
+  const TestFile& example = test_files().front();
+  std::size_t flips = 0;
+  for (const Region& region : example.regions) {
+    for (std::uint64_t pos = region.begin; pos < region.end; ++pos) {
+      INFO(kind_text(region.kind) << " of " << region.section << ", byte " << pos);
+      check_flip_error(refusal(bbsnap::testing::with_flipped_byte(example.bytes, pos, 0x01).span()), region, pos);
+      ++flips;
+    }
+  }
+  CHECK(flips == example.bytes.size());
+}
+
+TEST_CASE("with several damaged places, the error reported does not depend on the thread count") {
+  for (const TestFile& file : test_files()) {
+    // Damage every metadata region and every value, then all but the first, ...
+    std::vector<const Region*> targets;
+    for (const Region& r : file.regions) {
+      if (r.kind == Region::metadata || r.kind == Region::value) targets.push_back(&r);
+    }
+    for (std::size_t skip = 0; skip < targets.size(); ++skip) {
+      Bytes damaged = file.bytes;
+      for (std::size_t t = skip; t < targets.size(); ++t) damaged[targets[t]->begin] ^= 0x40;
+      const Error single = refusal(damaged);
+      INFO(file.name << ", first " << skip << " targets intact: " << single.to_string());
+      for (unsigned threads : {2u, 3u, 8u}) {
+        for (int repeat = 0; repeat < 3; ++repeat) {
+          OpenOptions options;
+          options.threads = threads;
+          const Error e = refusal(damaged, options);
+          CHECK(e.to_string() == single.to_string());
+        }
+      }
+    }
+  }
+}
+
+// ================================================================ lazy verification
+
+TEST_CASE("lazy mode: a damaged ingress section is reported by its accessors, the rest stays readable") {
+  const TestFile& example = test_files().front();
+  const Region& ingress = region_of(example, Region::metadata, "ingress");
+  Opened opened(bbsnap::testing::with_flipped_byte(example.bytes, ingress.begin + 3).span(), lazy());
+  REQUIRE_OK(opened.snapshot);
+  const Snapshot& s = *opened.snapshot;
+
+  for (int attempt = 0; attempt < 2; ++attempt) {  // reported on every access, not only the first
+    Result<const fb::Ingress*> damaged = s.ingress();
+    REQUIRE_FALSE(damaged.ok());
+    check_error(damaged.error(), ErrorCode::checksum_mismatch, "ingress", ingress.begin);
+  }
+  Result<TransientSnapshot> model = s.to_model();
+  REQUIRE_FALSE(model.ok());
+  check_error(model.error(), ErrorCode::checksum_mismatch, "ingress", ingress.begin);
+  Status check = s.check_section(ingress.index);
+  REQUIRE_FALSE(check.ok());
+  check_error(check.error(), ErrorCode::checksum_mismatch, "ingress", ingress.begin);
+
+  const TransientSnapshot state = full_example_state();
+  Result<const fb::Framework*> framework = s.framework();
+  REQUIRE_OK(framework);
+  CHECK((*framework)->next_command_id() == 42);
+  CHECK(s.spec_version() == 1);
+  Result<SlotLookup> slot = s.slot({1, 1});
+  REQUIRE_OK(slot);
+  CHECK(std::ranges::equal(slot->value, *state.slot_table.at({1, 1})));
+  CHECK(s.slot({1, 2})->state == SlotLookup::State::empty);
+  CHECK(std::ranges::equal(s.slot({~0ull, ~0ull})->value, *state.slot_table.at({~0ull, ~0ull})));
+  Result<std::optional<std::uint64_t>> counter = s.counter("bytes_in");
+  REQUIRE_OK(counter);
+  CHECK(**counter == 123456789);
+  REQUIRE_OK(s.bus());
+  CHECK(std::ranges::equal(**s.subscribers("peer.down"), std::vector<std::uint64_t>{1, 2}));
+  REQUIRE_OK(s.pending_completions());
+  REQUIRE_OK(s.frontier());
+  REQUIRE_OK(s.pending_async(8));
+  CHECK(**s.execution_state(1) == 4294967295u);
+  CHECK(std::ranges::equal(**s.wire_state(3), Bytes{1, 2}));
+}
+
+TEST_CASE("lazy mode: a damaged slot value is reported for that slot only") {
+  const TestFile& example = test_files().front();
+  const Region& value = region_of(example, Region::value, "slot_chunk[1]");
+  REQUIRE(value.slot == SlotKey{~0ull, ~0ull});
+  Opened opened(bbsnap::testing::with_flipped_byte(example.bytes, value.end - 1).span(), lazy());
+  REQUIRE_OK(opened.snapshot);
+  const Snapshot& s = *opened.snapshot;
+
+  for (int attempt = 0; attempt < 2; ++attempt) {  // a value is checked on every access
+    Result<SlotLookup> damaged = s.slot(value.slot);
+    REQUIRE_FALSE(damaged.ok());
+    check_error(damaged.error(), ErrorCode::checksum_mismatch, "slot_chunk[1]", value.begin);
+  }
+  // The chunk's metadata is intact; the other slots of the chunk and of the file read fine.
+  REQUIRE_OK(s.check_section(value.index));
+  REQUIRE_OK(s.slot_chunk(1));
+  CHECK(s.slot({2, 0})->state == SlotLookup::State::value);
+  CHECK(s.slot({2, 0})->value.empty());
+  CHECK(std::ranges::equal(s.slot({1, 1})->value, Bytes{0x00, 0xff, 0x10}));
+  CHECK(s.slot({1, 2})->state == SlotLookup::State::empty);
+  CHECK(s.slot({5, 5})->state == SlotLookup::State::missing);
+  REQUIRE_OK(s.ingress());
+  Result<TransientSnapshot> model = s.to_model();
+  REQUIRE_FALSE(model.ok());
+  check_error(model.error(), ErrorCode::checksum_mismatch, "slot_chunk[1]", value.begin);
+}
+
+TEST_CASE("lazy mode: a damaged framework section fails the open") {
+  for (const TestFile& file : test_files()) {
+    INFO(file.name);
+    const Region& framework = region_of(file, Region::metadata, "framework");
+    for (std::uint64_t pos : sample(framework)) {
+      check_error(refusal(bbsnap::testing::with_flipped_byte(file.bytes, pos).span(), lazy()),
+                  ErrorCode::checksum_mismatch, "framework", framework.begin);
+    }
+    // So does nonzero padding before it.
+    const std::uint32_t index = section_index(file.bytes, 1);
+    const SectionEntry entry = get_entry(file.bytes, get_header(file.bytes).table_offset, index);
+    for (const Region& r : file.regions) {
+      if (r.kind == Region::gap && r.end == entry.offset) {
+        check_error(refusal(bbsnap::testing::with_flipped_byte(file.bytes, r.begin).span(), lazy()),
+                    ErrorCode::nonzero_padding, "framework", r.begin);
+      }
+    }
+  }
+}
+
+TEST_CASE("lazy mode: damage to one section's metadata is reported for that section only") {
+  for (const TestFile& file : test_files()) {
+    const std::uint32_t slot_index = section_index(file.bytes, 6);
+    for (const Region& damaged : file.regions) {
+      if (damaged.kind != Region::metadata || damaged.section == "framework") continue;
+      INFO(file.name << ": damaged " << damaged.section);
+      Opened opened(bbsnap::testing::with_flipped_byte(file.bytes, damaged.begin + (damaged.end - damaged.begin) / 2).span(),
+                    lazy());
+      REQUIRE_OK(opened.snapshot);
+      const Snapshot& s = *opened.snapshot;
+      for (std::uint32_t i = 0; i < s.sections().size(); ++i) {
+        Status status = s.check_section(i);
+        bool chunk_behind_damaged_index = damaged.index == slot_index && s.sections()[i].kind == 7;
+        INFO("section " << i);
+        if (i == damaged.index || chunk_behind_damaged_index) {
+          REQUIRE_FALSE(status.ok());
+          // A chunk is checked against the index, so a damaged index is reported for the chunks.
+          check_error(status.error(), ErrorCode::checksum_mismatch, damaged.section, damaged.begin);
+        } else {
+          CHECK(status.ok());
+        }
+      }
+    }
+  }
+}
+
+// ================================================================ bytes swapped or moved
+
+TEST_CASE("two sections swapped are refused even with table and header checksums recomputed") {
+  for (const TestFile& file : test_files()) {
+    const std::vector<Piece> pieces = split(file.bytes);
+    for (std::size_t a = 0; a < pieces.size(); ++a) {
+      for (std::size_t b = a + 1; b < pieces.size(); ++b) {
+        INFO(file.name << ": swapped sections " << a << " and " << b);
+        // The table follows the move; only the section checksums (seeded
+        // with the entry, offset included) can tell.
+        std::vector<Piece> swapped = pieces;
+        std::swap(swapped[a], swapped[b]);
+        std::vector<std::size_t> chunks;
+        for (std::size_t i = 0; i < swapped.size(); ++i) {
+          if (swapped[i].entry.kind == 7) chunks.push_back(i);
+        }
+        Error e = refusal(assemble(swapped, SectionChecksums::keep));
+        INFO(e.to_string());
+        if (chunks.back() - chunks.front() + 1 != chunks.size()) {
+          // A chunk moved past another section: the run of chunks is split.
+          CHECK(e.code == ErrorCode::malformed_section);
+          CHECK(e.section.rfind("section_table[", 0) == 0);
+        } else {
+          CHECK(e.code == ErrorCode::checksum_mismatch);
+          CHECK(e.offset != kNoOffset);
+        }
+      }
+    }
+  }
+}
+
+TEST_CASE("two slot chunks swapped in place, or reordered with every checksum recomputed, are refused") {
+  const TestFile& example = test_files().front();
+  std::vector<Piece> pieces = split(example.bytes);
+  const std::uint32_t first = section_index(example.bytes, 7);
+  REQUIRE(pieces[first + 1].entry.kind == 7);
+  // Raw swap of two chunks' bytes, table untouched (they have the same length).
+  REQUIRE(pieces[first].body.size() == pieces[first + 1].body.size());
+  Bytes raw = example.bytes;
+  const SectionEntry c0 = pieces[first].entry;
+  const SectionEntry c1 = pieces[first + 1].entry;
+  std::copy(pieces[first + 1].body.begin(), pieces[first + 1].body.end(), raw.begin() + static_cast<std::ptrdiff_t>(c0.offset));
+  std::copy(pieces[first].body.begin(), pieces[first].body.end(), raw.begin() + static_cast<std::ptrdiff_t>(c1.offset));
+  check_error(refusal(raw), ErrorCode::checksum_mismatch, "slot_chunk[0]", c0.offset + c0.payload_length);
+
+  // Reordered in the table with every checksum consistent: the index catches it.
+  std::swap(pieces[first], pieces[first + 1]);
+  check_error(refusal(assemble(pieces, SectionChecksums::reseal)), ErrorCode::malformed_section, "slot_chunk[0]");
+}
+
+TEST_CASE("slot values moved to another offset are refused: their hashes are seeded with their offset") {
+  // A section inserted before the slot chunks moves them, their metadata
+  // unchanged (value offsets are relative to the section), with every section,
+  // table and header checksum recomputed: only the value hashes can tell.
+  for (const TestFile& file : test_files()) {
+    INFO(file.name);
+    std::vector<Piece> pieces = split(file.bytes);
+    const std::uint32_t first_chunk = section_index(file.bytes, 7);
+    Piece extra;
+    extra.entry = {};
+    extra.entry.kind = 42;  // an optional section of an unknown kind: otherwise fine
+    extra.body = Bytes(24, 0x77);
+    pieces.insert(pieces.begin() + first_chunk, extra);
+    const Bytes moved = assemble(pieces, SectionChecksums::reseal);
+    Error e = refusal(moved);
+    INFO(e.to_string());
+    CHECK(e.code == ErrorCode::checksum_mismatch);
+    CHECK(e.section == "slot_chunk[0]");
+    // At the first value's new place.
+    const Region& value = region_of(file, Region::value, "slot_chunk[0]");
+    CHECK(e.offset == value.begin + 64);
+    // Lazy mode reports it for the slot.
+    Opened opened(moved, lazy());
+    REQUIRE_OK(opened.snapshot);
+    REQUIRE_OK(opened.snapshot->slot_chunk(0));
+    Result<SlotLookup> slot = opened.snapshot->slot(value.slot);
+    REQUIRE_FALSE(slot.ok());
+    check_error(slot.error(), ErrorCode::checksum_mismatch, "slot_chunk[0]", value.begin + 64);
+  }
+}
+
+TEST_CASE("a section moved away from the end of the previous one is refused") {
+  for (const TestFile& file : test_files()) {
+    const std::vector<Piece> pieces = split(file.bytes);
+    for (std::uint32_t k = 0; k < pieces.size(); ++k) {
+      INFO(file.name << ": section " << k << " moved 64 bytes later");
+      // Rebuild with 64 zero bytes before section k; every entry points at its
+      // section's real bytes and all checksums (section ones included) are right.
+      Bytes moved(kHeaderSize, 0);
+      std::vector<SectionEntry> entries;
+      for (std::uint32_t i = 0; i < pieces.size(); ++i) {
+        moved.resize(format::align_up(moved.size()) + (i == k ? 64 : 0), 0);
+        SectionEntry e = pieces[i].entry;
+        e.offset = moved.size();
+        e.checksum = section_checksum(e, std::span<const std::uint8_t>(pieces[i].body).subspan(e.payload_length));
+        entries.push_back(e);
+        moved.insert(moved.end(), pieces[i].body.begin(), pieces[i].body.end());
+      }
+      moved.resize(format::align_up(moved.size()), 0);
+      Header h = get_header(file.bytes);
+      h.table_offset = moved.size();
+      for (const SectionEntry& e : entries) {
+        const auto* raw = reinterpret_cast<const std::uint8_t*>(&e);
+        moved.insert(moved.end(), raw, raw + sizeof e);
+      }
+      h.file_length = moved.size();
+      put_header(moved, h);
+      reseal(moved, h.table_offset);
+      check_error(refusal(moved), ErrorCode::malformed_section, "section_table[" + std::to_string(k) + "]",
+                  h.table_offset + std::uint64_t{k} * sizeof(SectionEntry));
+    }
+  }
+}
+
+// ================================================================ structural lies in the table
+
+TEST_CASE("a section table entry pointing outside the file is refused") {
+  for (const TestFile& file : test_files()) {
+    const Header h = get_header(file.bytes);
+    for (std::uint32_t k = 0; k < h.section_count; ++k) {
+      INFO(file.name << ": section " << k);
+      const std::string name = "section_table[" + std::to_string(k) + "]";
+      const std::uint64_t entry_offset = h.table_offset + std::uint64_t{k} * sizeof(SectionEntry);
+      for (std::uint64_t offset : {std::uint64_t{file.bytes.size()}, format::align_up(file.bytes.size()) + 64,
+                                   h.table_offset, k2Pow63, ~std::uint64_t{0} - 63}) {
+        INFO("offset " << offset);
+        check_error(refusal(with_entry(file.bytes, k, [&](SectionEntry& e) { e.offset = offset; })),
+                    ErrorCode::malformed_section, name, entry_offset);
+      }
+      // Its end beyond the file, into the next section or into the table.
+      const SectionEntry entry = get_entry(file.bytes, h.table_offset, k);
+      const std::uint64_t end = entry.offset + entry.length;
+      for (std::uint64_t extra : {std::uint64_t{1}, std::uint64_t{64}, std::uint64_t{file.bytes.size()}}) {
+        INFO("length + " << extra);
+        Error e = refusal(with_entry(file.bytes, k, [&](SectionEntry& x) { x.length += extra; }));
+        if (end + extra <= format::align_up(end)) {
+          // Absorbed by the padding after the section: the layout still holds,
+          // but the metadata checksum is seeded with the entry, length included.
+          check_error(e, ErrorCode::checksum_mismatch, section_name(file.bytes, k));
+        } else if (end + extra > h.table_offset) {
+          check_error(e, ErrorCode::malformed_section, name, entry_offset);  // runs into the table
+        } else {
+          check_error(e, ErrorCode::malformed_section, "section_table[" + std::to_string(k + 1) + "]");
+        }
+      }
+    }
+  }
+}
+
+TEST_CASE("overlapping sections are refused") {
+  for (const TestFile& file : test_files()) {
+    const Header h = get_header(file.bytes);
+    for (std::uint32_t k = 1; k < h.section_count; ++k) {
+      INFO(file.name << ": section " << k);
+      const SectionEntry previous = get_entry(file.bytes, h.table_offset, k - 1);
+      const std::string name = "section_table[" + std::to_string(k) + "]";
+      const std::uint64_t entry_offset = h.table_offset + std::uint64_t{k} * sizeof(SectionEntry);
+      // Starts where the previous one starts, or 64 bytes before its own start.
+      check_error(refusal(with_entry(file.bytes, k, [&](SectionEntry& e) { e.offset = previous.offset; })),
+                  ErrorCode::malformed_section, name, entry_offset);
+      check_error(refusal(with_entry(file.bytes, k, [&](SectionEntry& e) { e.offset -= 64; })),
+                  ErrorCode::malformed_section, name, entry_offset);
+      // The previous one extends over this one's first bytes.
+      Bytes overlapping = with_entry(file.bytes, k - 1, [&](SectionEntry& e) {
+        e.length = get_entry(file.bytes, h.table_offset, k).offset - e.offset + 8;
+      });
+      check_error(refusal(overlapping), ErrorCode::malformed_section, name, entry_offset);
+    }
+  }
+}
+
+TEST_CASE("lengths of 2^63 are refused") {
+  for (const TestFile& file : test_files()) {
+    const Header h = get_header(file.bytes);
+    for (std::uint32_t k = 0; k < h.section_count; ++k) {
+      INFO(file.name << ": section " << k);
+      const std::string name = "section_table[" + std::to_string(k) + "]";
+      const std::uint64_t entry_offset = h.table_offset + std::uint64_t{k} * sizeof(SectionEntry);
+      check_error(refusal(with_entry(file.bytes, k, [](SectionEntry& e) { e.length = k2Pow63; })),
+                  ErrorCode::malformed_section, name, entry_offset);
+      check_error(refusal(with_entry(file.bytes, k, [](SectionEntry& e) { e.payload_length = k2Pow63; })),
+                  ErrorCode::malformed_section, name, entry_offset);
+      check_error(refusal(with_entry(file.bytes, k, [](SectionEntry& e) { e.length = e.payload_length = k2Pow63; })),
+                  ErrorCode::malformed_section, name, entry_offset);
+      check_error(refusal(with_entry(file.bytes, k, [](SectionEntry& e) { e.length = ~std::uint64_t{0}; })),
+                  ErrorCode::malformed_section, name, entry_offset);
+      // A payload longer than the section, and one not a multiple of 64.
+      check_error(refusal(with_entry(file.bytes, k, [](SectionEntry& e) { e.payload_length = e.length + 64; })),
+                  ErrorCode::malformed_section, name, entry_offset);
+      if (get_entry(file.bytes, h.table_offset, k).length > 0) {
+        check_error(refusal(with_entry(file.bytes, k, [](SectionEntry& e) { e.payload_length += 1; })),
+                    ErrorCode::malformed_section, name, entry_offset);
+      }
+    }
+    // In the header.
+    check_error(refusal(with_header(file.bytes, [](Header& x) { x.file_length = k2Pow63; })), ErrorCode::truncated,
+                "file", file.bytes.size());
+    check_error(refusal(with_header(file.bytes, [](Header& x) { x.table_offset = k2Pow63; })),
+                ErrorCode::malformed_section, "header", 24);
+  }
+}
+
+TEST_CASE("a header claiming too many or too few sections is refused") {
+  for (const TestFile& file : test_files()) {
+    INFO(file.name);
+    const Header h = get_header(file.bytes);
+    check_error(refusal(with_header(file.bytes, [](Header& x) { x.section_count = ~std::uint32_t{0}; })),
+                ErrorCode::limit_exceeded, "header", 32);
+    check_error(refusal(with_header(file.bytes, [](Header& x) { x.section_count = format::kMaxSections + 1; })),
+                ErrorCode::limit_exceeded, "header", 32);
+    check_error(refusal(with_header(file.bytes, [](Header& x) { x.section_count = format::kMaxSections; })),
+                ErrorCode::malformed_section, "header", 24);
+    for (std::uint32_t count : {0u, h.section_count - 1, h.section_count + 1, h.section_count * 2}) {
+      INFO(count << " sections");
+      check_error(refusal(with_header(file.bytes, [&](Header& x) { x.section_count = count; })),
+                  ErrorCode::malformed_section, "header", 24);
+    }
+    // Fewer sections, with the table start moved to keep it at the end of the
+    // file: the sections no longer reach the table, or one is missing.
+    Bytes fewer = with_header(file.bytes, [&](Header& x) {
+      x.section_count -= 1;
+      x.table_offset += sizeof(SectionEntry);
+    });
+    Error e = refusal(fewer);
+    INFO(e.to_string());
+    CHECK(e.code != ErrorCode::io);
+  }
+}
+
+TEST_CASE("other lies in the header are refused") {
+  const Bytes& file = example_file();
+  const Header h = get_header(file);
+  check_error(refusal(with_header(file, [](Header& x) { x.format_version = 2; })),
+              ErrorCode::unsupported_format_version, "header", 8);
+  check_error(refusal(with_header(file, [](Header& x) { x.format_version = 0; })),
+              ErrorCode::unsupported_format_version, "header", 8);
+  check_error(refusal(with_header(file, [](Header& x) { x.flags = 1; })), ErrorCode::unsupported_feature, "header", 12);
+  check_error(refusal(with_header(file, [](Header& x) { x.reserved0 = 1; })), ErrorCode::malformed_section, "header");
+  check_error(refusal(with_header(file, [](Header& x) { x.reserved1 = 1; })), ErrorCode::malformed_section, "header");
+  check_error(refusal(with_header(file, [](Header& x) { x.file_length += 64; })), ErrorCode::truncated, "file",
+              file.size());
+  check_error(refusal(with_header(file, [](Header& x) { x.file_length -= 64; })), ErrorCode::malformed_section,
+              "file", file.size() - 64);
+  for (std::uint64_t table_offset : {std::uint64_t{0}, std::uint64_t{32}, h.table_offset - 64, h.table_offset + 1,
+                                     h.table_offset + 64, ~std::uint64_t{0}}) {
+    INFO("table_offset " << table_offset);
+    check_error(refusal(with_header(file, [&](Header& x) { x.table_offset = table_offset; })),
+                ErrorCode::malformed_section, "header", 24);
+  }
+  // A table checksum that does not match.
+  check_error(refusal(with_header(file, [](Header& x) { x.table_checksum ^= 1; })), ErrorCode::checksum_mismatch,
+              "section_table", h.table_offset);
+}
+
+TEST_CASE("a duplicated or missing section is refused") {
+  const Bytes& file = example_file();
+  const std::vector<Piece> pieces = split(file);
+  const std::uint32_t bus = section_index(file, 2);
+
+  std::vector<Piece> duplicated = pieces;
+  duplicated.insert(duplicated.begin() + bus + 1, pieces[bus]);
+  check_error(refusal(assemble(duplicated, SectionChecksums::reseal)), ErrorCode::malformed_section,
+              "section_table[" + std::to_string(bus + 1) + "]");
+
+  for (std::uint32_t kind = 1; kind <= 10; ++kind) {
+    if (kind == 7) continue;
+    std::vector<Piece> missing = pieces;
+    missing.erase(missing.begin() + section_index(file, kind));
+    INFO("without " << kind_name(kind));
+    check_error(refusal(assemble(missing, SectionChecksums::reseal)), ErrorCode::missing_section, kind_name(kind));
+  }
+  // Without its slot chunks, the index is wrong.
+  std::vector<Piece> no_chunks;
+  for (const Piece& p : pieces) {
+    if (p.entry.kind != 7) no_chunks.push_back(p);
+  }
+  check_error(refusal(assemble(no_chunks, SectionChecksums::reseal)), ErrorCode::malformed_section, "slot_index");
+}
+
+// ================================================================ truncated and extended files
+
+TEST_CASE("a file truncated at any length is refused as truncated") {
+  const Bytes& file = example_file();
+  const AlignedBuffer whole = AlignedBuffer::copy_of(file);
+  for (std::size_t length = 0; length < file.size(); ++length) {
+    INFO("truncated to " << length << " of " << file.size() << " bytes");
+    for (Verification mode : {Verification::full, Verification::lazy}) {
+      OpenOptions options;
+      options.verification = mode;
+      Result<Snapshot> s = Snapshot::from_bytes(whole.span().first(length), options);
+      REQUIRE_FALSE(s.ok());
+      check_error(s.error(), ErrorCode::truncated, length < kHeaderSize ? "header" : "file", length);
+    }
+  }
+  // An empty buffer, and a buffer that is not a bbsnap file.
+  Result<Snapshot> empty = Snapshot::from_bytes({});
+  REQUIRE_FALSE(empty.ok());
+  CHECK(empty.error().code == ErrorCode::truncated);
+  AlignedBuffer text = AlignedBuffer::copy_of(Bytes{'h', 'e', 'l', 'l', 'o'});
+  check_error(refusal(text.span()), ErrorCode::bad_magic, "header", 0);
+
+  // The same through files on disk, including the empty file.
+  bbsnap::testing::TempDir dir;
+  for (std::size_t length : {std::size_t{0}, std::size_t{1}, std::size_t{8}, std::size_t{63}, std::size_t{64},
+                             file.size() / 2, file.size() - 1}) {
+    INFO("file truncated to " << length);
+    const std::string path = dir.file("t" + std::to_string(length) + ".bbsnap");
+    bbsnap::testing::write_file(path, Bytes(file.begin(), file.begin() + static_cast<std::ptrdiff_t>(length)));
+    for (Verification mode : {Verification::full, Verification::lazy}) {
+      OpenOptions options;
+      options.verification = mode;
+      Result<Snapshot> s = Snapshot::open(path, options);
+      REQUIRE_FALSE(s.ok());
+      check_error(s.error(), ErrorCode::truncated, length < kHeaderSize ? "header" : "file", length);
+    }
+  }
+}
+
+TEST_CASE("bytes appended at the end are refused") {
+  const Bytes& file = example_file();
+  for (std::size_t extra : {std::size_t{1}, std::size_t{7}, std::size_t{64}, std::size_t{4096}}) {
+    for (std::uint8_t fill : {std::uint8_t{0}, std::uint8_t{0xab}}) {
+      INFO(extra << " bytes of " << int{fill} << " appended");
+      Bytes longer = file;
+      longer.insert(longer.end(), extra, fill);
+      check_error(refusal(longer), ErrorCode::malformed_section, "file", file.size());
+      check_error(refusal(longer, lazy()), ErrorCode::malformed_section, "file", file.size());
+      // With the header's file length following, the table is not at the end.
+      Bytes lying = with_header(longer, [&](Header& h) { h.file_length = longer.size(); });
+      check_error(refusal(lying), ErrorCode::malformed_section, "header", 24);
+    }
+  }
+  // A second copy of the table appended, the header pointing at it: the
+  // sections no longer reach the table.
+  Bytes twice = file;
+  const Header h = get_header(file);
+  twice.resize(format::align_up(twice.size()), 0);
+  const std::uint64_t second_table = twice.size();
+  twice.insert(twice.end(), file.begin() + static_cast<std::ptrdiff_t>(h.table_offset), file.end());
+  twice = with_header(twice, [&](Header& x) {
+    x.file_length = twice.size();
+    x.table_offset = second_table;
+  });
+  check_error(refusal(twice), ErrorCode::malformed_section, "section_table", second_table);
+}
+
+// ================================================================ versions and features
+
+TEST_CASE("spec_version 2 is refused unless expected") {
+  TransientSnapshot state = full_example_state();
+  state.framework.spec_version = 2;
+  const Bytes file = encode(state, 2);
+  const std::uint32_t framework = section_index(file, 1);
+  const SectionEntry entry = get_entry(file, get_header(file).table_offset, framework);
+  for (Verification mode : {Verification::full, Verification::lazy, Verification::trusted}) {
+    INFO("mode " << static_cast<int>(mode));
+    OpenOptions options;
+    options.verification = mode;
+    Error e = refusal(file, options);
+    check_error(e, ErrorCode::spec_version_mismatch, "framework", entry.offset + entry.payload_length);
+    CHECK(e.message.find('2') != std::string::npos);
+
+    options.expected_spec_version = 2;
+    Opened opened(file, options);
+    REQUIRE_OK(opened.snapshot);
+    CHECK(opened.snapshot->spec_version() == 2);
+    Result<TransientSnapshot> model = opened.snapshot->to_model();
+    REQUIRE_OK(model);
+    CHECK(*model == state);
+  }
+  // And the other way round: a spec_version 1 file when 2 is expected.
+  OpenOptions expect2;
+  expect2.expected_spec_version = 2;
+  check_error(refusal(example_file(), expect2), ErrorCode::spec_version_mismatch, "framework");
+}
+
+TEST_CASE("an unknown optional section kind is skipped, an unknown required one refused") {
+  const Bytes& file = example_file();
+  const std::vector<Piece> pieces = split(file);
+  const TransientSnapshot state = full_example_state();
+  Piece unknown;
+  unknown.entry = {};
+  unknown.entry.kind = 42;
+  unknown.entry.flags = 0;
+  unknown.entry.payload_length = 64;  // unknown kinds may have a payload area
+  unknown.body = Bytes(64, 0x11);
+  for (int i = 0; i < 37; ++i) unknown.body.push_back(static_cast<std::uint8_t>(i * 7));
+
+  // (Not before the slot chunks: moving them breaks their value hashes, see above.)
+  const std::uint32_t bus = section_index(file, 2);
+  const std::uint32_t slot_index = section_index(file, 6);
+  for (std::uint32_t at : {slot_index, bus, static_cast<std::uint32_t>(pieces.size())}) {
+    INFO("unknown section at table index " << at);
+    std::vector<Piece> with_unknown = pieces;
+    with_unknown.insert(with_unknown.begin() + at, unknown);
+    const Bytes optional = assemble(with_unknown, SectionChecksums::reseal);
+    for (Verification mode : {Verification::full, Verification::lazy}) {
+      OpenOptions options;
+      options.verification = mode;
+      Opened opened(optional, options);
+      REQUIRE_OK(opened.snapshot);
+      CHECK(opened.snapshot->sections().size() == pieces.size() + 1);
+      CHECK(opened.snapshot->sections()[at].kind == 42);
+      REQUIRE_OK(opened.snapshot->check_section(at));
+      Result<TransientSnapshot> model = opened.snapshot->to_model();
+      REQUIRE_OK(model);
+      CHECK(*model == state);
+    }
+    // Its checksum is still checked.
+    const SectionEntry placed = get_entry(optional, get_header(optional).table_offset, at);
+    const std::uint64_t metadata = placed.offset + placed.payload_length;
+    check_error(refusal(bbsnap::testing::with_flipped_byte(optional, metadata + 5).span()), ErrorCode::checksum_mismatch,
+                "kind_42", metadata);
+
+    // Marked required, it is refused.
+    with_unknown[at].entry.flags = format::kSectionRequired;
+    const Bytes required = assemble(with_unknown, SectionChecksums::reseal);
+    const std::uint64_t entry_offset = get_header(required).table_offset + std::uint64_t{at} * sizeof(SectionEntry);
+    check_error(refusal(required), ErrorCode::unsupported_feature, "section_table[" + std::to_string(at) + "]",
+                entry_offset);
+    check_error(refusal(required, lazy()), ErrorCode::unsupported_feature, "section_table[" + std::to_string(at) + "]",
+                entry_offset);
+  }
+  // An unknown section between two slot chunks splits them.
+  const std::uint32_t first_chunk = section_index(file, 7);
+  std::vector<Piece> split_chunks = pieces;
+  split_chunks.insert(split_chunks.begin() + first_chunk + 1, unknown);
+  check_error(refusal(assemble(split_chunks, SectionChecksums::reseal)), ErrorCode::malformed_section,
+              "section_table[" + std::to_string(first_chunk + 2) + "]");
+  // An unknown flag on a known section is refused.
+  check_error(refusal(with_entry(file, 0, [](SectionEntry& e) { e.flags |= 2; })), ErrorCode::unsupported_feature,
+              "section_table[0]", get_header(file).table_offset + 4);
+}

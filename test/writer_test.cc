@@ -1,0 +1,619 @@
+// Crash-safe writes: with each file operation failing in turn (EIO, ENOSPC,
+// short writes), the destination holds the previous snapshot or the new one,
+// never a torn file, and no temporary file is left behind. And the streaming
+// writer's contract: order, finish(), abandonment, identical bytes.
+#include <catch2/catch.hpp>
+
+#include <fcntl.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+#include <optional>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "bbsnap/file_ops.h"
+#include "bbsnap/reader.h"
+#include "bbsnap/writer.h"
+#include "random_state.h"
+#include "require_ok.h"
+#include "test_files.h"
+
+using namespace bbsnap;
+using bbsnap::testing::full_example_state;
+using bbsnap::testing::random_state;
+using bbsnap::testing::TempDir;
+
+namespace {
+
+// ---------------------------------------------------------------- fault injection
+
+enum class Op { open, open_dir, write, pwrite, fsync, fsync_dir, close, rename, unlink, count };
+
+const char* op_name(Op op) {
+  switch (op) {
+    case Op::open: return "open";
+    case Op::open_dir: return "open(directory)";
+    case Op::write: return "write";
+    case Op::pwrite: return "pwrite";
+    case Op::fsync: return "fsync";
+    case Op::fsync_dir: return "fsync(directory)";
+    case Op::close: return "close";
+    case Op::rename: return "rename";
+    case Op::unlink: return "unlink";
+    case Op::count: break;
+  }
+  return "?";
+}
+
+struct Fault {
+  enum Kind {
+    fail,             // call `nth` of `op` fails with `err`, doing nothing (close: the fd is closed anyway, as on Linux)
+    short_write,      // call `nth` of write/pwrite writes half of what it was asked and says so
+    short_then_fail,  // ... and call nth + 1 fails with `err` (a disk filling up)
+    zero_write,       // call `nth` of write/pwrite returns 0
+    interrupted,      // call `nth` of write/pwrite fails with EINTR: to be retried
+  };
+  Op op = Op::write;
+  Kind kind = fail;
+  int err = EIO;
+  int nth = 0;
+};
+
+std::string describe(const Fault& f) {
+  static const char* const kinds[] = {"fails", "is short", "is short, then fails", "returns 0", "is interrupted"};
+  return std::string(op_name(f.op)) + " #" + std::to_string(f.nth) + " " + kinds[f.kind] + " (" +
+         std::strerror(f.kind == Fault::interrupted ? EINTR : f.err) + ")";
+}
+
+// The real calls, except for the one fault. Counts every call by operation;
+// directory fds (opened with O_DIRECTORY) are told apart for fsync.
+class FaultyFileOps final : public FileOps {
+ public:
+  explicit FaultyFileOps(Fault fault) : fault_(fault) {}
+
+  int open(const char* path, int flags, mode_t mode) const override {
+    Op op = (flags & O_DIRECTORY) != 0 ? Op::open_dir : Op::open;
+    if (should_fail(op)) return failure();
+    int fd = FileOps::open(path, flags, mode);
+    if (fd >= 0 && op == Op::open_dir) dir_fds_.insert(fd);
+    if (fd >= 0 && op == Op::open) temp_paths_.push_back(path);
+    return fd;
+  }
+  ssize_t write(int fd, const void* data, std::size_t size) const override {
+    if (std::optional<ssize_t> r = write_fault(Op::write, size, [&](std::size_t n) { return FileOps::write(fd, data, n); })) {
+      return *r;
+    }
+    return FileOps::write(fd, data, size);
+  }
+  ssize_t pwrite(int fd, const void* data, std::size_t size, off_t offset) const override {
+    if (std::optional<ssize_t> r =
+            write_fault(Op::pwrite, size, [&](std::size_t n) { return FileOps::pwrite(fd, data, n, offset); })) {
+      return *r;
+    }
+    return FileOps::pwrite(fd, data, size, offset);
+  }
+  int fsync(int fd) const override {
+    if (should_fail(dir_fds_.count(fd) ? Op::fsync_dir : Op::fsync)) return failure();
+    return FileOps::fsync(fd);
+  }
+  int close(int fd) const override {
+    bool dir = dir_fds_.erase(fd) > 0;
+    if (should_fail(Op::close)) {
+      FileOps::close(fd);  // Linux releases the descriptor even when close reports an error
+      failed_dir_close_ = dir;
+      return failure();
+    }
+    return FileOps::close(fd);
+  }
+  int rename(const char* from, const char* to) const override {
+    if (should_fail(Op::rename)) return failure();
+    int rc = FileOps::rename(from, to);
+    if (rc == 0) renamed_ = true;
+    return rc;
+  }
+  int unlink(const char* path) const override {
+    if (should_fail(Op::unlink)) return failure();
+    return FileOps::unlink(path);
+  }
+
+  bool fired() const { return fired_; }            // the fault happened
+  bool failed() const { return failed_; }          // ... and a call reported an error (or wrote nothing)
+  bool renamed() const { return renamed_; }        // the new file was put in place
+  bool failed_dir_close() const { return failed_dir_close_; }
+  int calls(Op op) const { return calls_[static_cast<int>(op)]; }
+  const std::vector<std::string>& temp_paths() const { return temp_paths_; }
+
+ private:
+  bool should_fail(Op op) const {
+    int n = calls_[static_cast<int>(op)]++;
+    if (op != fault_.op || fault_.kind != Fault::fail || n != fault_.nth) return false;
+    fired_ = failed_ = true;
+    return true;
+  }
+  int failure() const {
+    errno = fault_.err;
+    return -1;
+  }
+  template <typename Write>
+  std::optional<ssize_t> write_fault(Op op, std::size_t size, Write real) const {
+    if (op != fault_.op) {
+      ++calls_[static_cast<int>(op)];
+      return std::nullopt;
+    }
+    int n = calls_[static_cast<int>(op)]++;
+    switch (fault_.kind) {
+      case Fault::fail:
+        if (n != fault_.nth) return std::nullopt;
+        fired_ = failed_ = true;
+        return failure();
+      case Fault::zero_write:
+        if (n != fault_.nth) return std::nullopt;
+        fired_ = failed_ = true;
+        return 0;
+      case Fault::interrupted:
+        if (n != fault_.nth) return std::nullopt;
+        fired_ = true;
+        errno = EINTR;
+        return -1;
+      case Fault::short_write:
+      case Fault::short_then_fail:
+        if (n == fault_.nth && size > 1) {
+          fired_ = true;
+          return real(size / 2);
+        }
+        if (fault_.kind == Fault::short_then_fail && fired_ && n == fault_.nth + 1) {
+          failed_ = true;
+          return failure();
+        }
+        return std::nullopt;
+    }
+    return std::nullopt;
+  }
+
+  Fault fault_;
+  mutable int calls_[static_cast<int>(Op::count)] = {};
+  mutable std::set<int> dir_fds_;
+  mutable std::vector<std::string> temp_paths_;
+  mutable bool fired_ = false;
+  mutable bool failed_ = false;
+  mutable bool renamed_ = false;
+  mutable bool failed_dir_close_ = false;
+};
+
+// Every write call short: at most 4093 bytes at a time.
+class DribblingFileOps final : public FileOps {
+ public:
+  ssize_t write(int fd, const void* data, std::size_t size) const override {
+    ++writes;
+    return FileOps::write(fd, data, std::min<std::size_t>(size, 4093));
+  }
+  ssize_t pwrite(int fd, const void* data, std::size_t size, off_t offset) const override {
+    ++writes;
+    return FileOps::pwrite(fd, data, std::min<std::size_t>(size, 5), offset);
+  }
+  mutable int writes = 0;
+};
+
+// The temporary file's name is taken: open(O_EXCL) says EEXIST `times` times.
+class TakenNamesFileOps final : public FileOps {
+ public:
+  explicit TakenNamesFileOps(int times) : times_(times) {}
+  int open(const char* path, int flags, mode_t mode) const override {
+    if ((flags & O_DIRECTORY) == 0 && opens++ < times_) {
+      errno = EEXIST;
+      return -1;
+    }
+    return FileOps::open(path, flags, mode);
+  }
+  mutable int opens = 0;
+
+ private:
+  int times_;
+};
+
+// Open file descriptors of this process.
+std::size_t open_fds() {
+  std::size_t n = 0;
+  for ([[maybe_unused]] const auto& entry : std::filesystem::directory_iterator("/proc/self/fd")) ++n;
+  return n;
+}
+
+// ---------------------------------------------------------------- states and files
+
+Bytes encoded(const TransientSnapshot& state, const WriteOptions& options = {}) {
+  WriteOptions memory = options;
+  memory.file_ops = nullptr;
+  Result<AlignedBuffer> bytes = encode_snapshot(state, memory);
+  REQUIRE_OK(bytes);
+  return Bytes(bytes->span().begin(), bytes->span().end());
+}
+
+// Small: one write() call.
+TransientSnapshot state_a() {
+  TransientSnapshot state = random_state(11);
+  state.framework.spec_version = kCurrentSpecVersion;
+  state.slot_table[{0, 0}] = Bytes{'A'};
+  return state;
+}
+
+// Big enough for many write() calls: values above the writer's direct-write
+// threshold (256 KiB) and enough small ones to overflow its 1 MiB buffer.
+TransientSnapshot state_b() {
+  TransientSnapshot state = random_state(12);
+  state.framework.spec_version = kCurrentSpecVersion;
+  for (std::uint64_t i = 0; i < 3; ++i) state.slot_table[{1000 + i, 0}] = Bytes(300 * 1024 + i, static_cast<std::uint8_t>(i + 1));
+  for (std::uint64_t i = 0; i < 40; ++i) state.slot_table[{2000 + i, i}] = Bytes(20 * 1024 + i, static_cast<std::uint8_t>(i));
+  state.slot_table[{0, 0}] = Bytes{'B'};
+  return state;
+}
+
+// The state in the file at `path`, opened with full verification.
+TransientSnapshot read_back(const std::string& path) {
+  Result<Snapshot> snapshot = Snapshot::open(path);
+  if (!snapshot) FAIL(snapshot.error().to_string());
+  Result<TransientSnapshot> model = snapshot->to_model();
+  if (!model) FAIL(model.error().to_string());
+  return std::move(model).value();
+}
+
+TransientSnapshot without_slots(TransientSnapshot state) {
+  state.slot_table.clear();
+  return state;
+}
+
+std::optional<std::span<const std::uint8_t>> view(const SlotValue& value) {
+  if (!value) return std::nullopt;
+  return std::span<const std::uint8_t>(*value);
+}
+
+enum class Api { write_snapshot, streaming };
+
+// Writes `state` with the whole-state call or the streaming writer (the
+// writer is destroyed before this returns, as a failed caller would).
+Status write_with(Api api, const std::string& path, const TransientSnapshot& state, const WriteOptions& options) {
+  if (api == Api::write_snapshot) return write_snapshot(path, state, options);
+  Result<SnapshotWriter> writer = SnapshotWriter::create(path, options);
+  if (!writer) return std::move(writer).error();
+  for (const auto& [key, value] : state.slot_table) {
+    if (Status s = writer->add_slot(key, view(value)); !s) return s;
+  }
+  return writer->finish(without_slots(state));
+}
+
+struct Outcome {
+  int attempts = 0;  // faults that fired
+  int old_kept = 0;  // ... after which the destination held the previous content (or nothing)
+  int new_written = 0;
+};
+
+// For N = 0, 1, ...: writes B over A (or over nothing) with call N of the
+// fault's operation failing, and checks the destination and the directory.
+// Stops at the first N that the write does not reach.
+Outcome inject_until_success(Fault fault, Api api, bool existing, const TransientSnapshot& a,
+                             const TransientSnapshot& b, const Bytes& b_bytes, bool durable = true) {
+  Outcome outcome;
+  for (fault.nth = 0;; ++fault.nth) {
+    REQUIRE(fault.nth < 10000);
+    INFO(describe(fault) << (api == Api::streaming ? ", streaming" : ", write_snapshot")
+                         << (existing ? ", over an existing file" : ", no existing file")
+                         << (durable ? "" : ", not durable"));
+    TempDir dir;
+    const std::string path = dir.file("state.bbsnap");
+    if (existing) REQUIRE_OK(write_snapshot(path, a, {.durable = false}));
+
+    const std::size_t fds_before = open_fds();
+    FaultyFileOps ops(fault);
+    WriteOptions options;
+    options.durable = durable;
+    options.file_ops = &ops;
+    Status status = write_with(api, path, b, options);
+    INFO("status: " << (status.ok() ? std::string("ok") : status.error().to_string()));
+    REQUIRE(open_fds() == fds_before);  // no descriptor leaked
+
+    // No temporary file, whatever happened.
+    const std::vector<std::string> expected_entries =
+        existing || ops.renamed() ? std::vector<std::string>{"state.bbsnap"} : std::vector<std::string>{};
+    REQUIRE(dir.entries() == expected_entries);
+    REQUIRE(ops.temp_paths().size() <= 1);
+
+    if (ops.renamed()) {
+      // The new snapshot is in place, complete.
+      REQUIRE(bbsnap::testing::read_file(path) == b_bytes);
+      REQUIRE(read_back(path) == b);
+    } else {
+      // The previous content, untouched.
+      REQUIRE_FALSE(status.ok());
+      if (existing) REQUIRE(read_back(path) == a);
+    }
+    if (status.ok()) REQUIRE(ops.renamed());
+
+    if (!ops.fired()) {
+      // Past the last call of the operation: the write must have succeeded.
+      REQUIRE(status.ok());
+      return outcome;
+    }
+    ++outcome.attempts;
+    if (ops.renamed()) {
+      ++outcome.new_written;
+    } else {
+      ++outcome.old_kept;
+    }
+    if (ops.failed() && !ops.failed_dir_close()) {
+      // Every reported failure is passed on, even after the rename (the
+      // directory fsync: the new name may not survive a power loss).
+      // (A failed close() of the directory after its fsync loses nothing.)
+      REQUIRE_FALSE(status.ok());
+      CHECK(status.error().code == ErrorCode::io);
+      const std::string reason = fault.kind == Fault::zero_write ? std::strerror(EIO) : std::strerror(fault.err);
+      CHECK(status.error().message.find(reason) != std::string::npos);
+    }
+    if (!ops.failed()) REQUIRE(status.ok());  // a short write alone is not an error
+  }
+}
+
+}  // namespace
+
+// ================================================================ faults
+
+TEST_CASE("every failing file operation leaves the old snapshot or the new one, and no temporary file") {
+  const TransientSnapshot a = state_a();
+  const TransientSnapshot b = state_b();
+  const Bytes b_bytes = encoded(b);
+  REQUIRE(b_bytes.size() > (3u << 19));  // more than the 1 MiB buffer
+
+  for (Api api : {Api::write_snapshot, Api::streaming}) {
+    for (bool existing : {true, false}) {
+      for (int err : {EIO, ENOSPC}) {
+        for (Op op : {Op::open, Op::open_dir, Op::write, Op::pwrite, Op::fsync, Op::fsync_dir, Op::close, Op::rename}) {
+          Outcome outcome = inject_until_success({op, Fault::fail, err}, api, existing, a, b, b_bytes);
+          INFO(op_name(op));
+          // Each operation is used by a durable write, so each fault fired at least once.
+          CHECK(outcome.attempts >= 1);
+          switch (op) {
+            case Op::write: CHECK(outcome.attempts >= 6); CHECK(outcome.new_written == 0); break;
+            case Op::open_dir:
+            case Op::fsync_dir: CHECK(outcome.new_written == outcome.attempts); break;
+            case Op::close: CHECK(outcome.attempts == 2); CHECK(outcome.new_written == 1); break;
+            default: CHECK(outcome.new_written == 0); break;
+          }
+        }
+      }
+    }
+  }
+}
+
+TEST_CASE("short and interrupted writes are resumed; a short write then a failure leaves the old snapshot") {
+  const TransientSnapshot a = state_a();
+  const TransientSnapshot b = state_b();
+  const Bytes b_bytes = encoded(b);
+  for (Api api : {Api::write_snapshot, Api::streaming}) {
+    for (bool existing : {true, false}) {
+      for (Op op : {Op::write, Op::pwrite}) {
+        Outcome shorts = inject_until_success({op, Fault::short_write, EIO}, api, existing, a, b, b_bytes);
+        CHECK(shorts.attempts >= 1);
+        CHECK(shorts.new_written == shorts.attempts);  // every one completed
+        Outcome disk_full = inject_until_success({op, Fault::short_then_fail, ENOSPC}, api, existing, a, b, b_bytes);
+        CHECK(disk_full.attempts >= 1);
+        Outcome zero = inject_until_success({op, Fault::zero_write, EIO}, api, existing, a, b, b_bytes);
+        CHECK(zero.attempts >= 1);
+        CHECK(zero.new_written == 0);
+        Outcome interrupted = inject_until_success({op, Fault::interrupted, EIO}, api, existing, a, b, b_bytes);
+        CHECK(interrupted.attempts >= 1);
+        CHECK(interrupted.new_written == interrupted.attempts);
+      }
+    }
+  }
+}
+
+TEST_CASE("faults in a write without fsync leave the old snapshot or the new one") {
+  const TransientSnapshot a = state_a();
+  const TransientSnapshot b = state_b();
+  const Bytes b_bytes = encoded(b);
+  for (Op op : {Op::open, Op::write, Op::pwrite, Op::close, Op::rename}) {
+    Outcome outcome = inject_until_success({op, Fault::fail, EIO}, Api::write_snapshot, true, a, b, b_bytes, false);
+    CHECK(outcome.attempts >= 1);
+    CHECK(outcome.new_written == 0);
+  }
+  // No fsync at all, of the file or the directory.
+  FaultyFileOps counting({Op::count, Fault::fail, EIO, 0});
+  TempDir dir;
+  REQUIRE_OK(write_snapshot(dir.file("s.bbsnap"), b, {.durable = false, .file_ops = &counting}));
+  CHECK(counting.calls(Op::fsync) + counting.calls(Op::fsync_dir) + counting.calls(Op::open_dir) == 0);
+}
+
+TEST_CASE("a durable write fsyncs the file before the rename and the directory after it") {
+  FaultyFileOps counting({Op::count, Fault::fail, EIO, 0});
+  TempDir dir;
+  REQUIRE_OK(write_snapshot(dir.file("s.bbsnap"), state_a(), {.file_ops = &counting}));
+  CHECK(counting.calls(Op::open) == 1);
+  CHECK(counting.calls(Op::fsync) == 1);
+  CHECK(counting.calls(Op::rename) == 1);
+  CHECK(counting.calls(Op::open_dir) == 1);
+  CHECK(counting.calls(Op::fsync_dir) == 1);
+  CHECK(counting.calls(Op::close) == 2);
+  CHECK(counting.calls(Op::unlink) == 0);
+  CHECK(dir.entries() == std::vector<std::string>{"s.bbsnap"});
+}
+
+TEST_CASE("writes of a few bytes at a time still write the whole file") {
+  const TransientSnapshot b = state_b();
+  for (Api api : {Api::write_snapshot, Api::streaming}) {
+    DribblingFileOps ops;
+    TempDir dir;
+    REQUIRE_OK(write_with(api, dir.file("s.bbsnap"), b, {.durable = false, .file_ops = &ops}));
+    CHECK(ops.writes > 400);
+    CHECK(bbsnap::testing::read_file(dir.file("s.bbsnap")) == encoded(b));
+    CHECK(dir.entries() == std::vector<std::string>{"s.bbsnap"});
+  }
+}
+
+TEST_CASE("a taken temporary name is retried, up to a limit") {
+  const TransientSnapshot a = state_a();
+  for (int taken : {1, 15}) {
+    TakenNamesFileOps ops(taken);
+    TempDir dir;
+    REQUIRE_OK(write_snapshot(dir.file("s.bbsnap"), a, {.durable = false, .file_ops = &ops}));
+    CHECK(ops.opens == taken + 1);
+    CHECK(read_back(dir.file("s.bbsnap")) == a);
+    CHECK(dir.entries() == std::vector<std::string>{"s.bbsnap"});
+  }
+  TakenNamesFileOps always(1000);
+  TempDir dir;
+  Status s = write_snapshot(dir.file("s.bbsnap"), a, {.durable = false, .file_ops = &always});
+  REQUIRE_FALSE(s.ok());
+  CHECK(s.error().code == ErrorCode::io);
+  CHECK(always.opens == 16);
+  CHECK(dir.entries().empty());
+}
+
+// ================================================================ the streaming writer
+
+TEST_CASE("SnapshotWriter writes to a temporary file beside the destination until finish()") {
+  TempDir dir;
+  const std::string path = dir.file("s.bbsnap");
+  {
+    Result<SnapshotWriter> writer = SnapshotWriter::create(path, {.durable = false});
+    REQUIRE_OK(writer);
+    REQUIRE_OK(writer->add_slot({1, 1}, Bytes(300 * 1024, 7)));  // large: written through at once
+    std::vector<std::string> entries = dir.entries();
+    REQUIRE(entries.size() == 1);
+    CHECK(entries[0].rfind("s.bbsnap.tmp.", 0) == 0);
+    CHECK(std::filesystem::file_size(dir.path() / entries[0]) >= 300 * 1024);
+    REQUIRE_OK(writer->finish({}));
+    CHECK(dir.entries() == std::vector<std::string>{"s.bbsnap"});
+  }
+  CHECK(dir.entries() == std::vector<std::string>{"s.bbsnap"});
+}
+
+TEST_CASE("SnapshotWriter refuses slots out of order") {
+  TempDir dir;
+  const std::string path = dir.file("s.bbsnap");
+  Result<SnapshotWriter> writer = SnapshotWriter::create(path, {.durable = false, .slots_per_chunk = 2});
+  REQUIRE_OK(writer);
+  REQUIRE_OK(writer->add_slot({2, 2}, Bytes{1}));
+  for (SlotKey key : {SlotKey{1, 9}, SlotKey{2, 1}, SlotKey{2, 2}, SlotKey{0, 0}}) {
+    INFO("slot (" << key.site << ", " << key.exec << ")");
+    Status s = writer->add_slot(key, Bytes{2});
+    REQUIRE_FALSE(s.ok());
+    CHECK(s.error().code == ErrorCode::invalid_argument);
+    CHECK_FALSE(writer->add_slot(key, std::nullopt).ok());
+  }
+  // A refused slot is not written, and the writer goes on.
+  REQUIRE_OK(writer->add_slot({2, 3}, std::nullopt));
+  REQUIRE_OK(writer->add_slot({3, 0}, Bytes{3}));
+  REQUIRE_OK(writer->finish({}));
+
+  TransientSnapshot expected;
+  expected.slot_table = {{{2, 2}, Bytes{1}}, {{2, 3}, std::nullopt}, {{3, 0}, Bytes{3}}};
+  CHECK(read_back(path) == expected);
+}
+
+TEST_CASE("SnapshotWriter::finish() refuses a state with a slot table") {
+  TempDir dir;
+  const std::string path = dir.file("s.bbsnap");
+  {
+    Result<SnapshotWriter> writer = SnapshotWriter::create(path, {.durable = false});
+    REQUIRE_OK(writer);
+    REQUIRE_OK(writer->add_slot({1, 1}, Bytes{1}));
+    TransientSnapshot rest = full_example_state();
+    Status s = writer->finish(rest);
+    REQUIRE_FALSE(s.ok());
+    CHECK(s.error().code == ErrorCode::invalid_argument);
+    CHECK_FALSE(std::filesystem::exists(path));
+    // "After finish(), successful or not, the writer is spent" (writer.h).
+    CHECK_FALSE(writer->finish(without_slots(rest)).ok());
+    CHECK_FALSE(writer->add_slot({2, 2}, Bytes{2}).ok());
+  }
+  CHECK_FALSE(std::filesystem::exists(path));
+  CHECK(dir.entries().empty());
+}
+
+TEST_CASE("SnapshotWriter is spent after finish()") {
+  TempDir dir;
+  const std::string path = dir.file("s.bbsnap");
+  Result<SnapshotWriter> writer = SnapshotWriter::create(path, {.durable = false});
+  REQUIRE_OK(writer);
+  REQUIRE_OK(writer->add_slot({1, 1}, Bytes{1}));
+  REQUIRE_OK(writer->finish({}));
+  const Bytes written = bbsnap::testing::read_file(path);
+  Status again = writer->finish({});
+  REQUIRE_FALSE(again.ok());
+  CHECK(again.error().code == ErrorCode::invalid_argument);
+  Status more = writer->add_slot({2, 2}, Bytes{2});
+  REQUIRE_FALSE(more.ok());
+  CHECK(more.error().code == ErrorCode::invalid_argument);
+  CHECK(bbsnap::testing::read_file(path) == written);
+  CHECK(dir.entries() == std::vector<std::string>{"s.bbsnap"});
+}
+
+TEST_CASE("a SnapshotWriter destroyed without finish() leaves no file and no temporary") {
+  const TransientSnapshot a = state_a();
+  for (bool existing : {false, true}) {
+    INFO((existing ? "over an existing file" : "no existing file"));
+    TempDir dir;
+    const std::string path = dir.file("s.bbsnap");
+    if (existing) REQUIRE_OK(write_snapshot(path, a, {.durable = false}));
+    const std::vector<std::string> before = dir.entries();
+    {
+      Result<SnapshotWriter> writer = SnapshotWriter::create(path, {.durable = false});
+      REQUIRE_OK(writer);
+    }
+    CHECK(dir.entries() == before);
+    {
+      Result<SnapshotWriter> writer = SnapshotWriter::create(path, {.durable = false, .slots_per_chunk = 2});
+      REQUIRE_OK(writer);
+      for (std::uint64_t i = 0; i < 10; ++i) REQUIRE_OK(writer->add_slot({i, i}, Bytes(100 * 1024, 1)));
+      CHECK(dir.entries().size() == before.size() + 1);
+    }
+    CHECK(dir.entries() == before);
+    {
+      // Moved, then both destroyed; and assigned over.
+      Result<SnapshotWriter> writer = SnapshotWriter::create(path, {.durable = false});
+      REQUIRE_OK(writer);
+      SnapshotWriter moved = std::move(*writer);
+      REQUIRE_OK(moved.add_slot({1, 1}, Bytes{1}));
+      Result<SnapshotWriter> other = SnapshotWriter::create(path, {.durable = false});
+      REQUIRE_OK(other);
+      CHECK(dir.entries().size() == before.size() + 2);
+      moved = std::move(*other);  // abandons the first write
+      CHECK(dir.entries().size() == before.size() + 1);
+    }
+    CHECK(dir.entries() == before);
+    if (existing) CHECK(read_back(path) == a);
+  }
+}
+
+TEST_CASE("SnapshotWriter refuses slots_per_chunk = 0 and leaves nothing") {
+  TempDir dir;
+  const std::string path = dir.file("s.bbsnap");
+  Result<SnapshotWriter> writer = SnapshotWriter::create(path, {.durable = false, .slots_per_chunk = 0});
+  REQUIRE_FALSE(writer.ok());
+  CHECK(writer.error().code == ErrorCode::invalid_argument);
+  Status s = write_snapshot(path, state_a(), {.slots_per_chunk = 0});
+  REQUIRE_FALSE(s.ok());
+  CHECK(s.error().code == ErrorCode::invalid_argument);
+  CHECK(dir.entries().empty());
+}
+
+TEST_CASE("the streaming writer writes the same bytes as write_snapshot and encode_snapshot") {
+  std::vector<TransientSnapshot> states = {full_example_state(), TransientSnapshot{}, state_b()};
+  for (std::uint64_t seed = 0; seed < 40; ++seed) states.push_back(random_state(seed));
+  TempDir dir;
+  for (std::size_t i = 0; i < states.size(); ++i) {
+    for (std::uint32_t slots_per_chunk : {1u, 3u, format::kDefaultSlotsPerChunk}) {
+      INFO("state " << i << ", " << slots_per_chunk << " slots per chunk");
+      const TransientSnapshot& state = states[i];
+      WriteOptions options{.durable = false, .slots_per_chunk = slots_per_chunk};
+      REQUIRE_OK(write_snapshot(dir.file("whole.bbsnap"), state, options));
+      REQUIRE_OK(write_with(Api::streaming, dir.file("streamed.bbsnap"), state, options));
+      const Bytes whole = bbsnap::testing::read_file(dir.file("whole.bbsnap"));
+      REQUIRE(bbsnap::testing::read_file(dir.file("streamed.bbsnap")) == whole);
+      REQUIRE(encoded(state, options) == whole);
+    }
+  }
+  CHECK(dir.entries() == std::vector<std::string>{"streamed.bbsnap", "whole.bbsnap"});
+}
