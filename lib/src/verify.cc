@@ -22,7 +22,8 @@ namespace {
 // check function reads as a flat list of rules.
 class Checker {
  public:
-  Checker(const Layout& layout, std::uint32_t index) : layout_(layout), index_(index) {}
+  Checker(const Layout& layout, std::uint32_t index)
+      : layout_(layout), index_(index), content_budget_(layout.metadata(index).size()) {}
 
   bool ok() const { return status_.ok(); }
   Status status() const { return status_; }
@@ -52,10 +53,23 @@ class Checker {
             [&] { return std::string(what) + " is not " + std::to_string(alignment) + "-byte aligned"; });
   }
 
+  // A writer never shares a string or vector between two references, so
+  // their contents add up to less than the buffer's size. A hostile buffer
+  // pointing many offsets at one long string or vector would make checking
+  // it, and copying it out in to_model(), quadratic: refused once the total
+  // passes the size. This keeps every pass over a section linear in its size.
+  void spend(const void* where, std::uint64_t bytes) {
+    require(bytes <= content_budget_, where,
+            "strings and vectors add up to more than the metadata's size: shared or overlapping contents");
+    if (ok()) content_budget_ -= bytes;
+  }
+
   // Byte strings start on a 16-byte boundary of the file. (An empty vector
   // has no first byte: FlatBuffers does not pad for it.)
   void bytes(const Vector<std::uint8_t>* v, const char* what) {
-    if (v && v->size() > 0) aligned(v->data(), format::kBytesAlignment, what);
+    if (!v) return;
+    spend(v, 4 + std::uint64_t{v->size()});
+    if (v->size() > 0) aligned(v->data(), format::kBytesAlignment, what);
   }
   void bytes_list(const TableVector<fb::Bytes>* list, const char* what) {
     if (!list) return;
@@ -63,6 +77,8 @@ class Checker {
   }
   void text(const flatbuffers::String* s, const char* what) {
     if (!s) return;
+    spend(s, 5 + std::uint64_t{s->size()});
+    if (!ok()) return;
     require(simdjson::validate_utf8(s->c_str(), s->size()), s,
             [&] { return std::string(what) + " is not valid UTF-8"; });
   }
@@ -76,7 +92,9 @@ class Checker {
   // A vector of 8-byte scalars or structs, read in place.
   template <typename T>
   void words(const Vector<T>* v, const char* what) {
-    if (v && v->size() > 0) aligned(v->data(), 8, what);
+    if (!v) return;
+    spend(v, 4 + std::uint64_t{v->size()} * sizeof(std::remove_pointer_t<T>));  // T is `const S*` for structs
+    if (v->size() > 0) aligned(v->data(), 8, what);
   }
   // Map keys: strictly increasing, so binary search finds the one entry.
   template <typename Key>
@@ -89,6 +107,7 @@ class Checker {
  private:
   const Layout& layout_;
   std::uint32_t index_;
+  std::uint64_t content_budget_;  // bytes of strings and vectors the buffer can still hold
   Status status_;
 };
 
@@ -359,7 +378,7 @@ Status verify_section(const Layout& layout, std::uint32_t index, PayloadCheck pa
   if (Status s = check_zero(layout, layout.gap_start(index), entry.offset, index); !s) return s;
   if (Status s = check_checksum(layout, index); !s) return s;
   bool has_payload_rules = entry.kind == static_cast<std::uint32_t>(SectionKind::slot_chunk);
-  if (entry.payload_length != 0 && !has_payload_rules && entry.kind <= format::kMaxKnownKind) {
+  if (entry.payload_length != 0 && !has_payload_rules && format::is_known_kind(entry.kind)) {
     return Error::of(ErrorCode::malformed_section, "this kind of section has no payload area",
                      layout.section_name(index), entry.offset);
   }
@@ -380,7 +399,7 @@ Status verify_section(const Layout& layout, std::uint32_t index, PayloadCheck pa
     case SectionKind::slot_chunk:
       return check_root<fb::SlotChunk>(layout, index, [&](Checker& c, const fb::SlotChunk& root) {
         check_slot_chunk(c, layout, index, root);
-        if (payload == PayloadCheck::check) c.fail(verify_slot_values(layout, index, 0, root.slots()->size()));
+        if (c.ok() && payload == PayloadCheck::check) c.fail(verify_slot_values(layout, index, 0, root.slots()->size()));
       });
   }
   return {};  // an optional section of a kind this build does not know: its checksum is all we can check

@@ -96,6 +96,8 @@ enum class SectionKind : std::uint32_t {
   wire_states = 10,         // fb::WireStates
 };
 inline constexpr std::uint32_t kMaxKnownKind = 10;
+// Kind 0 is reserved and never valid, so that a zeroed table entry is refused.
+constexpr bool is_known_kind(std::uint32_t kind) { return kind >= 1 && kind <= kMaxKnownKind; }
 
 // Name used in errors and by `bbsnap info`; "kind_<n>" for unknown kinds.
 std::string section_kind_name(std::uint32_t kind);
@@ -107,8 +109,9 @@ inline constexpr std::uint32_t kMaxSections = 1u << 20;
 // FlatBuffers 2.0.8 offsets are 32-bit: its Verifier requires a buffer
 // smaller than 2^31 - 1 bytes.
 inline constexpr std::uint64_t kMaxMetadataLength = (1ull << 31) - 2;
-// Nesting of the schema is at most 5 tables/vectors deep; leave headroom for
-// fields appended by later versions, refuse anything deeper.
+// Tables nest at most 4 deep in the schema (Ingress > IngressItem > Invoke >
+// NamedBytes); leave headroom for fields appended by later versions, refuse
+// anything deeper.
 inline constexpr std::uint32_t kMaxFlatBufferDepth = 16;
 
 // Writer default: slots per chunk. Bounds the metadata one lazy slot lookup
