@@ -1,6 +1,7 @@
 // Snapshot -> owned model: the copying restore, for callers that want to own
 // and mutate the state. Everything else reads the mapping in place.
 #include "bbsnap/reader.h"
+#include "boundary.h"
 
 namespace bbsnap {
 namespace {
@@ -104,9 +105,17 @@ Status decode_slots(const Snapshot& snapshot, std::map<SlotKey, SlotValue>& out)
   return {};
 }
 
+Result<TransientSnapshot> copy_model(const Snapshot& snapshot);
+
 }  // namespace
 
 Result<TransientSnapshot> Snapshot::to_model() const {
+  return guarded("copying the snapshot into a model", [&] { return copy_model(*this); });
+}
+
+namespace {
+
+Result<TransientSnapshot> copy_model(const Snapshot& snapshot) {
   TransientSnapshot out;
   const fb::Frontier* frontier = nullptr;
   const fb::PendingAsyncTable* pending = nullptr;
@@ -116,15 +125,15 @@ Result<TransientSnapshot> Snapshot::to_model() const {
   const fb::Ingress* ingress_root = nullptr;
   const fb::WireStates* wire = nullptr;
   const fb::PendingCompletions* completions = nullptr;
-  Status s = take(this->frontier(), frontier);
-  if (s) s = take(pending_async_table(), pending);
-  if (s) s = take(execution_state_table(), states);
-  if (s) s = take(framework(), framework_root);
-  if (s) s = take(bus(), bus_root);
-  if (s) s = take(ingress(), ingress_root);
-  if (s) s = take(wire_states(), wire);
-  if (s) s = take(pending_completions(), completions);
-  if (s) s = decode_slots(*this, out.slot_table);
+  Status s = take(snapshot.frontier(), frontier);
+  if (s) s = take(snapshot.pending_async_table(), pending);
+  if (s) s = take(snapshot.execution_state_table(), states);
+  if (s) s = take(snapshot.framework(), framework_root);
+  if (s) s = take(snapshot.bus(), bus_root);
+  if (s) s = take(snapshot.ingress(), ingress_root);
+  if (s) s = take(snapshot.wire_states(), wire);
+  if (s) s = take(snapshot.pending_completions(), completions);
+  if (s) s = decode_slots(snapshot, out.slot_table);
   if (!s) return std::move(s).error();
 
   out.frontier = copy_all<std::pair<std::uint64_t, std::uint64_t>>(
@@ -166,5 +175,7 @@ Result<TransientSnapshot> Snapshot::to_model() const {
   });
   return out;
 }
+
+}  // namespace
 
 }  // namespace bbsnap

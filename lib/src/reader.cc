@@ -4,6 +4,7 @@
 #include <atomic>
 #include <tuple>
 
+#include "boundary.h"
 #include "container.h"
 #include "mapped_file.h"
 #include "verify.h"
@@ -96,26 +97,30 @@ Snapshot& Snapshot::operator=(Snapshot&&) noexcept = default;
 Snapshot::~Snapshot() = default;
 
 Result<Snapshot> Snapshot::open(const std::string& path, const OpenOptions& options) {
-  Result<MappedFile> mapping = MappedFile::open(path, options.prefault);
-  if (!mapping) return std::move(mapping).error();
-  if (options.verification == Verification::full) {
-    mapping->advise_sequential();
-  } else {
-    mapping->advise_random();
-  }
-  std::span<const std::uint8_t> bytes = mapping->bytes();
-  Result<std::unique_ptr<Impl>> impl = open_impl(std::move(*mapping), bytes, options);
-  if (!impl) return std::move(impl).error();
-  return Snapshot(std::move(*impl));
+  return guarded("opening a snapshot", [&]() -> Result<Snapshot> {
+    Result<MappedFile> mapping = MappedFile::open(path, options.prefault);
+    if (!mapping) return std::move(mapping).error();
+    if (options.verification == Verification::full) {
+      mapping->advise_sequential();
+    } else {
+      mapping->advise_random();
+    }
+    std::span<const std::uint8_t> bytes = mapping->bytes();
+    Result<std::unique_ptr<Impl>> impl = open_impl(std::move(*mapping), bytes, options);
+    if (!impl) return std::move(impl).error();
+    return Snapshot(std::move(*impl));
+  });
 }
 
 Result<Snapshot> Snapshot::from_bytes(std::span<const std::uint8_t> bytes, const OpenOptions& options) {
   if (reinterpret_cast<std::uintptr_t>(bytes.data()) % format::kAlignment != 0) {
     return Error::of(ErrorCode::invalid_argument, "from_bytes needs a buffer that starts on a 64-byte boundary");
   }
-  Result<std::unique_ptr<Impl>> impl = open_impl(MappedFile(), bytes, options);
-  if (!impl) return std::move(impl).error();
-  return Snapshot(std::move(*impl));
+  return guarded("opening a snapshot", [&]() -> Result<Snapshot> {
+    Result<std::unique_ptr<Impl>> impl = open_impl(MappedFile(), bytes, options);
+    if (!impl) return std::move(impl).error();
+    return Snapshot(std::move(*impl));
+  });
 }
 
 const format::Header& Snapshot::header() const { return impl_->layout.header; }

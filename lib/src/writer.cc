@@ -2,6 +2,7 @@
 
 #include <flatbuffers/flatbuffers.h>
 
+#include "boundary.h"
 #include "checksum.h"
 #include "container_writer.h"
 #include "encode.h"
@@ -147,7 +148,9 @@ SnapshotWriter::SnapshotWriter(SnapshotWriter&&) noexcept = default;
 SnapshotWriter& SnapshotWriter::operator=(SnapshotWriter&&) noexcept = default;
 SnapshotWriter::~SnapshotWriter() = default;
 
-Result<SnapshotWriter> SnapshotWriter::create(const std::string& path, const WriteOptions& options) {
+namespace {
+
+Result<SnapshotWriter> create_writer(const std::string& path, const WriteOptions& options) {
   const FileOps& ops = options.file_ops ? *options.file_ops : posix_file_ops();
   auto sink = AtomicFileSink::create(path, ops, options.durable);
   if (!sink) return std::move(sink).error();
@@ -156,8 +159,25 @@ Result<SnapshotWriter> SnapshotWriter::create(const std::string& path, const Wri
   return SnapshotWriter(std::move(*impl));
 }
 
+Result<AlignedBuffer> encode_in_memory(const TransientSnapshot& state, const WriteOptions& options) {
+  auto owned = std::make_unique<MemorySink>();
+  MemorySink* memory = owned.get();
+  auto impl = make_impl(std::move(owned), options);
+  if (!impl) return std::move(impl).error();
+  SnapshotWriter writer(std::move(*impl));
+  if (Status s = write_state(writer, state); !s) return std::move(s).error();
+  std::vector<std::uint8_t> bytes = memory->take();
+  return AlignedBuffer::copy_of(bytes);
+}
+
+}  // namespace
+
+Result<SnapshotWriter> SnapshotWriter::create(const std::string& path, const WriteOptions& options) {
+  return guarded("creating a snapshot writer", [&] { return create_writer(path, options); });
+}
+
 Status SnapshotWriter::add_slot(SlotKey key, std::optional<std::span<const std::uint8_t>> value) {
-  Status s = impl_->add_slot(key, value);
+  Status s = guarded("adding a slot", [&] { return impl_->add_slot(key, value); });
   if (!s && s.error().code != ErrorCode::invalid_argument) impl_->spent = true;
   return s;
 }
@@ -167,24 +187,17 @@ Status SnapshotWriter::finish(const TransientSnapshot& rest) {
     impl_->spent = true;  // as documented: after finish(), successful or not, the writer is spent
     return invalid("finish() takes the state without its slot table: add slots with add_slot()");
   }
-  return impl_->finish(rest);
+  return guarded("finishing a snapshot", [&] { return impl_->finish(rest); });
 }
 
 Status write_snapshot(const std::string& path, const TransientSnapshot& state, const WriteOptions& options) {
   Result<SnapshotWriter> writer = SnapshotWriter::create(path, options);
   if (!writer) return std::move(writer).error();
-  return write_state(*writer, state);
+  return guarded("writing a snapshot", [&] { return write_state(*writer, state); });
 }
 
 Result<AlignedBuffer> encode_snapshot(const TransientSnapshot& state, const WriteOptions& options) {
-  auto owned = std::make_unique<MemorySink>();
-  MemorySink* memory = owned.get();
-  auto impl = make_impl(std::move(owned), options);
-  if (!impl) return std::move(impl).error();
-  SnapshotWriter writer(std::move(*impl));
-  if (Status s = write_state(writer, state); !s) return std::move(s).error();
-  std::vector<std::uint8_t> bytes = memory->take();
-  return AlignedBuffer::copy_of(bytes);
+  return guarded("encoding a snapshot", [&] { return encode_in_memory(state, options); });
 }
 
 }  // namespace bbsnap
