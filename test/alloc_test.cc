@@ -19,8 +19,11 @@ namespace {
 std::atomic<bool> counting{false};
 std::atomic<std::uint64_t> allocations{0};
 std::atomic<std::uint64_t> allocated_bytes{0};
+// When set, allocations of this many bytes or more fail with std::bad_alloc.
+std::atomic<std::size_t> refuse_from{~std::size_t{0}};
 
 void* counted_alloc(std::size_t size, std::size_t alignment) {
+  if (size >= refuse_from.load(std::memory_order_relaxed)) throw std::bad_alloc();
   if (counting.load(std::memory_order_relaxed)) {
     allocations.fetch_add(1, std::memory_order_relaxed);
     allocated_bytes.fetch_add(size, std::memory_order_relaxed);
@@ -118,4 +121,25 @@ TEST_CASE("lazy mode allocates one byte per section, nothing per slot or lookup"
                 << medium.count << " / " << medium.bytes << " bytes, " << medium.sections << " sections");
   CHECK(small.count == medium.count);
   CHECK(medium.bytes - small.bytes == medium.sections - small.sections);
+}
+
+TEST_CASE("running out of memory is an error value, not an exception") {
+  TransientSnapshot state;
+  state.slot_table[{1, 1}] = Bytes(1 << 20, 7);
+  state.ingress.push_back(EnvelopeEvent{Bytes(1 << 20, 8)});
+  Result<AlignedBuffer> bytes = encode_snapshot(state);
+  REQUIRE_OK(bytes);
+  Result<Snapshot> snapshot = Snapshot::from_bytes(bytes->span());
+  REQUIRE_OK(snapshot);
+
+  refuse_from = 1 << 19;  // the copies of the 1 MiB values cannot be made
+  Result<TransientSnapshot> model = snapshot->to_model();
+  Result<AlignedBuffer> encoded = encode_snapshot(state);
+  refuse_from = ~std::size_t{0};
+
+  REQUIRE_FALSE(model.ok());
+  CHECK(model.error().code == ErrorCode::limit_exceeded);
+  CHECK_THAT(model.error().message, Catch::Matchers::Contains("out of memory"));
+  REQUIRE_FALSE(encoded.ok());
+  CHECK(encoded.error().code == ErrorCode::limit_exceeded);
 }
