@@ -24,7 +24,7 @@ bool is_singleton(std::uint32_t kind) {
 
 Status check_magic(std::span<const std::uint8_t> file) {
   std::size_t n = std::min(file.size(), format::kMagic.size());
-  if (std::memcmp(file.data(), format::kMagic.data(), n) != 0) {
+  if (n > 0 && std::memcmp(file.data(), format::kMagic.data(), n) != 0) {  // memcmp(nullptr, ..., 0) is UB
     return fail(ErrorCode::bad_magic, "header", 0, "not a bbsnap file (the first bytes are not \\x89BBSNAP\\n)");
   }
   if (file.size() < kHeaderSize) {

@@ -164,6 +164,14 @@ Result<const fb::SlotChunk*> Snapshot::slot_chunk(std::uint32_t chunk) const {
 }
 
 Result<SlotLookup> Snapshot::slot_value(std::uint32_t chunk, const fb::SlotEntry& entry) const {
+  // The entry must be one of this chunk's: its offsets are relative to it.
+  Result<const fb::SlotChunk*> slots = slot_chunk(chunk);
+  if (!slots) return std::move(slots).error();
+  const auto* entries = (*slots)->slots();
+  const auto* first = entries ? reinterpret_cast<const fb::SlotEntry*>(entries->Data()) : nullptr;
+  if (!first || &entry < first || &entry >= first + entries->size()) {
+    return Error::of(ErrorCode::invalid_argument, "the slot entry is not one of chunk " + std::to_string(chunk) + "'s");
+  }
   if (!entry.has_value()) return SlotLookup{SlotLookup::State::empty, {}};
   std::uint32_t index = impl_->layout.first_chunk + chunk;
   if (impl_->options.verification == Verification::lazy) {

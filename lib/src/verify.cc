@@ -212,7 +212,7 @@ void check_ingress(Checker& c, const fb::Ingress& ingress) {
     // The Verifier accepts a union whose value is absent; a variant without its fields is not an event.
     c.require(item->event() != nullptr || item->event_type() == fb::IngressEvent::NONE, item,
               "ingress event without its value");
-    check_ingress_item(c, *item);
+    if (c.ok()) check_ingress_item(c, *item);
   }
 }
 

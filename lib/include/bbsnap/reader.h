@@ -112,7 +112,8 @@ class Snapshot {
   // Slot chunks, in key order.
   std::uint32_t slot_chunk_count() const;
   Result<const fb::SlotChunk*> slot_chunk(std::uint32_t chunk) const;
-  // A slot's value (checked in lazy mode), given its chunk and entry.
+  // A slot's value (its hash checked in lazy mode), given its chunk and one
+  // of that chunk's entries (else invalid_argument).
   Result<SlotLookup> slot_value(std::uint32_t chunk, const fb::SlotEntry& entry) const;
 
   // An owned copy of the whole state (checks every section in lazy mode).

@@ -1,0 +1,1046 @@
+// The benchmark suite (issue 5): bbsnap, the limits of this machine and the
+// alternatives a user would pick, on the same states, in the same process.
+//
+//   bbsnap_bench [--bench_dir=DIR] [Google Benchmark flags]
+//
+// States (bench/workload.h, shared with the demo): S (~1 MiB), M (~64 MiB),
+// L (~1 GiB) and Lmany (1M slots of ~64 B). Every benchmark is named
+// BM_<What>/<State>; scripts/bench_gate.py pairs them by these names and
+// computes each ratio from the medians of the repetitions (bench/gates.json
+// holds the targets). Iterations are timed on the wall clock (UseRealTime);
+// the JSON also has the benchmark thread's CPU time, which the gates read for
+// single-threaded work in memory.
+//
+// Counters:
+//   bytes_per_second  the bbsnap file's size per second, for every benchmark
+//                     that handles the whole state (alternatives included, so
+//                     equal states compare by time)
+//   file_bytes        the bbsnap file's size; encoded_bytes: an alternative's
+//   heap_allocs, heap_bytes   per iteration, from the counting allocator
+//   resident_after_evict      cold benchmarks: fraction of the file's pages
+//                             still in the page cache after eviction (mincore)
+//   resident_after_op         ... and after the timed operation
+//   lookups_per_second
+//
+// Scratch files go to --bench_dir (default: a fresh directory under
+// $TMPDIR or /var/tmp, removed at exit). It must be on a disk-backed file
+// system (not tmpfs) for the cold benchmarks to evict anything.
+#include <benchmark/benchmark.h>
+#include <capnp/serialize.h>
+#include <fcntl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <sys/utsname.h>
+#include <unistd.h>
+
+#include <xxhash.h>
+#if defined(__x86_64__)
+#define XXH_DISPATCH_DISABLE_REPLACE 1
+#include <xxh_x86dispatch.h>
+#endif
+
+#include <algorithm>
+#include <cerrno>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "alt.h"
+#include "bbsnap/aligned_buffer.h"
+#include "bbsnap/reader.h"
+#include "bbsnap/writer.h"
+#include "heap_count.h"
+#include "workload.h"
+
+namespace bbsnap::bench {
+namespace {
+
+using benchmark::Counter;
+using benchmark::State;
+
+std::string g_dir;  // scratch directory
+
+[[noreturn]] void die(const std::string& what) {
+  std::fprintf(stderr, "bbsnap_bench: %s\n", what.c_str());
+  std::exit(1);
+}
+[[noreturn]] void die(const std::string& what, const Error& e) { die(what + ": " + e.to_string()); }
+[[noreturn]] void die_errno(const std::string& what) { die(what + ": " + std::strerror(errno)); }
+
+// ---------------------------------------------------------------- states
+
+struct StateSpec {
+  const char* name;
+  testing::WorkloadSpec (*spec)();
+  bool big;  // at most one big state lives at a time; heavy artifacts are rebuilt rather than kept
+};
+const StateSpec kStates[] = {
+    {"S", testing::workload_small, false},
+    {"M", testing::workload_medium, false},
+    {"L", testing::workload_large, true},
+    {"Lmany", testing::workload_many_small, true},
+};
+
+// Heavy artifacts, built on first use. For a big state only the ones the
+// running benchmark needs are kept (1 GiB each at L).
+enum Need : unsigned {
+  kScratch = 1u << 0,   // a buffer of the file's size: memcpy/pread destination
+  kFlatBuf = 1u << 1,   // the whole state as one FlatBuffer
+  kProto = 1u << 2,     // the protobuf message and its serialization
+  kCapnp = 1u << 3,     // the Cap'n Proto message as a flat array
+};
+
+void write_all(int fd, const std::uint8_t* data, std::size_t size, const std::string& path) {
+  while (size > 0) {
+    ssize_t n = ::write(fd, data, std::min<std::size_t>(size, 1u << 30));
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) die_errno("write " + path);
+    data += n;
+    size -= static_cast<std::size_t>(n);
+  }
+}
+
+// Writes back every dirty page of the scratch file system and waits for it,
+// so that each timed write starts from a quiet page cache and device (the
+// previous iteration's data, or writeback started by a rename, would
+// otherwise throttle the next one).
+void settle_writeback() {
+  int fd = ::open(g_dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0 || ::syncfs(fd) != 0) die_errno("syncfs " + g_dir);
+  ::close(fd);
+}
+
+void fsync_directory(const std::string& dir) {
+  int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0 || ::fsync(fd) != 0) die_errno("fsync " + dir);
+  ::close(fd);
+}
+
+class Fixture {
+ public:
+  explicit Fixture(const StateSpec& spec) : name_(spec.name), big_(spec.big) {
+    model_ = testing::make_workload(spec.spec());
+    rest_.frontier = model_.frontier;
+    rest_.pending_async = model_.pending_async;
+    rest_.execution_state = model_.execution_state;
+    rest_.framework = model_.framework;
+    rest_.bus = model_.bus;
+    rest_.ingress = model_.ingress;
+    rest_.wire_states = model_.wire_states;
+    rest_.pending_completions = model_.pending_completions;
+
+    path_ = g_dir + "/" + name_ + ".bbsnap";
+    cold_path_ = g_dir + "/" + name_ + ".cold.bbsnap";
+    // Durable: the cold benchmarks need clean pages to evict.
+    if (Status s = write_snapshot(path_, model_); !s) die("write " + path_, s.error());
+    if (Status s = write_snapshot(cold_path_, model_); !s) die("write " + cold_path_, s.error());
+    file_size_ = std::filesystem::file_size(path_);
+    // The file's bytes in memory, 64-aligned, with 64 spare bytes so that the
+    // same number of bytes can be hashed from an address 8 bytes off.
+    file_ = AlignedBuffer(file_size_ + 64);
+    std::ifstream in(path_, std::ios::binary);
+    if (!in.read(reinterpret_cast<char*>(file_.data()), static_cast<std::streamsize>(file_size_))) die("read " + path_);
+
+    std::vector<SlotKey> keys;
+    keys.reserve(model_.slot_table.size());
+    for (const auto& [key, value] : model_.slot_table) keys.push_back(key);
+    probe_ = keys[keys.size() / 2];
+    std::mt19937_64 rng(42);
+    for (int i = 0; i < 10000; ++i) {
+      SlotKey key = keys[rng() % keys.size()];
+      if (i % 10 == 0) key.exec += 1u << 20;  // one lookup in ten misses
+      lookups_.push_back(key);
+    }
+    pages_.resize((file_size_ + 4095) / 4096);
+
+    // The snapshot reads back as the state it was written from.
+    alt::Digest expected(true);
+    alt::walk(model_, expected);
+    model_digest_ = expected.value();
+    alt::Digest got(true);
+    if (!alt::walk(full(), got) || got.value() != model_digest_) die("the " + name_ + " snapshot's views differ from the state");
+  }
+
+  ~Fixture() {
+    full_.reset();
+    lazy_.reset();
+    std::error_code ignored;
+    std::filesystem::remove(path_, ignored);
+    std::filesystem::remove(cold_path_, ignored);
+  }
+  Fixture(const Fixture&) = delete;
+  Fixture& operator=(const Fixture&) = delete;
+
+  const std::string& name() const { return name_; }
+  bool big() const { return big_; }
+  const TransientSnapshot& model() const { return model_; }
+  const TransientSnapshot& rest() const { return rest_; }
+  const std::string& path() const { return path_; }
+  const std::string& cold_path() const { return cold_path_; }
+  std::uint64_t file_size() const { return file_size_; }
+  const std::uint8_t* file() const { return file_.data(); }
+  std::span<const std::uint8_t> file_span() const { return {file_.data(), file_size_}; }
+  SlotKey probe() const { return probe_; }
+  const std::vector<SlotKey>& lookups() const { return lookups_; }
+  std::vector<unsigned char>& pages() { return pages_; }
+
+  // The file opened once with full verification / lazily (for lookups and walks).
+  const Snapshot& full() {
+    if (!full_) full_.emplace(open_or_die(Verification::full));
+    return *full_;
+  }
+  const Snapshot& lazy() {
+    if (!lazy_) lazy_.emplace(open_or_die(Verification::lazy));
+    return *lazy_;
+  }
+
+  // Builds what `needs` lists; for a big state, drops every other heavy artifact first.
+  void need(unsigned needs) {
+    if (big_) {
+      if (!(needs & kScratch)) scratch_ = AlignedBuffer();
+      if (!(needs & kFlatBuf)) flatbuf_ = AlignedBuffer(), flatbuf_size_ = 0;
+      if (!(needs & kProto)) proto_.reset(), proto_bytes_ = AlignedBuffer(), proto_size_ = 0;
+      if (!(needs & kCapnp)) capnp_ = kj::Array<capnp::word>();
+    }
+    if ((needs & kScratch) && scratch_.size() == 0) scratch_ = AlignedBuffer(file_size_);  // zeroed: pre-faulted
+    if ((needs & kFlatBuf) && flatbuf_size_ == 0) build_flatbuf();
+    if ((needs & kProto) && !proto_) build_proto();
+    if ((needs & kCapnp) && capnp_.size() == 0) build_capnp();
+  }
+  std::uint8_t* scratch() { return scratch_.data(); }
+  std::span<const std::uint8_t> flatbuf() const { return {flatbuf_.data(), flatbuf_size_}; }
+  const alt::pb::TransientSnapshot& proto() const { return *proto_; }
+  std::span<const std::uint8_t> proto_bytes() const { return {proto_bytes_.data(), proto_size_}; }
+  std::uint8_t* proto_out() { return proto_bytes_.data(); }
+  kj::ArrayPtr<const capnp::word> capnp_words() const { return capnp_.asPtr(); }
+
+ private:
+  Snapshot open_or_die(Verification mode) const {
+    Result<Snapshot> s = Snapshot::open(path_, {.verification = mode});
+    if (!s) die("open " + path_, s.error());
+    return std::move(*s);
+  }
+
+  void check(const char* what, std::uint64_t digest) const {
+    if (digest != model_digest_) die(std::string("the ") + what + " form of " + name_ + " differs from the state");
+  }
+
+  void build_flatbuf() {
+    flatbuffers::FlatBufferBuilder b(file_size_ + file_size_ / 4 + (1 << 20));
+    b.Finish(alt::to_flatbuffer(model_, b));
+    flatbuf_size_ = b.GetSize();
+    flatbuf_ = AlignedBuffer::copy_of({b.GetBufferPointer(), flatbuf_size_});  // 64-aligned, as if mapped
+    if (!verify_flatbuf(flatbuf())) die("the whole FlatBuffer of " + name_ + " fails its Verifier");
+    alt::Digest d(true);
+    alt::walk(*flatbuffers::GetRoot<alt::fbw::Whole>(flatbuf_.data()), d);
+    check("FlatBuffers", d.value());
+  }
+
+  void build_proto() {
+    proto_ = std::make_unique<alt::pb::TransientSnapshot>();
+    alt::to_proto(model_, *proto_);
+    proto_size_ = proto_->ByteSizeLong();
+    proto_bytes_ = AlignedBuffer(proto_size_);
+    if (!proto_->SerializeToArray(proto_bytes_.data(), static_cast<int>(proto_size_))) die("protobuf serialization");
+    alt::pb::TransientSnapshot parsed;
+    if (!parsed.ParseFromArray(proto_bytes_.data(), static_cast<int>(proto_size_))) die("protobuf parse");
+    alt::Digest d(true);
+    alt::walk(parsed, d);
+    check("protobuf", d.value());
+  }
+
+  void build_capnp() {
+    {
+      capnp::MallocMessageBuilder message(static_cast<capnp::uint>(std::min<std::uint64_t>(file_size_ / 8 + 8192, 1u << 28)),
+                                          capnp::AllocationStrategy::FIXED_SIZE);
+      alt::to_capnp(model_, message.initRoot<alt::cp::TransientSnapshot>());
+      capnp_ = capnp::messageToFlatArray(message);
+    }
+    capnp::ReaderOptions options;
+    options.traversalLimitInWords = ~std::uint64_t{0};
+    capnp::FlatArrayMessageReader reader(capnp_.asPtr(), options);
+    alt::Digest d(true);
+    alt::walk(reader.getRoot<alt::cp::TransientSnapshot>(), d);
+    check("Cap'n Proto", d.value());
+  }
+
+ public:
+  static bool verify_flatbuf(std::span<const std::uint8_t> buffer) {
+    flatbuffers::Verifier::Options options;
+    options.max_depth = 64;
+    options.max_tables = static_cast<flatbuffers::uoffset_t>(buffer.size() / 4 + 1);
+    options.check_alignment = true;
+    flatbuffers::Verifier verifier(buffer.data(), buffer.size(), options);
+    return verifier.VerifyBuffer<alt::fbw::Whole>(nullptr);
+  }
+
+ private:
+  std::string name_;
+  bool big_;
+  TransientSnapshot model_, rest_;
+  std::uint64_t model_digest_ = 0;
+  std::string path_, cold_path_;
+  std::uint64_t file_size_ = 0;
+  AlignedBuffer file_;
+  SlotKey probe_;
+  std::vector<SlotKey> lookups_;
+  std::vector<unsigned char> pages_;
+  std::optional<Snapshot> full_, lazy_;
+
+  AlignedBuffer scratch_;
+  AlignedBuffer flatbuf_;
+  std::size_t flatbuf_size_ = 0;
+  std::unique_ptr<alt::pb::TransientSnapshot> proto_;
+  AlignedBuffer proto_bytes_;
+  std::size_t proto_size_ = 0;
+  kj::Array<capnp::word> capnp_;
+};
+
+// One fixture per state, built on first use. A big state lives alone.
+Fixture& fixture(const StateSpec& spec, unsigned needs) {
+  static std::map<std::string, std::unique_ptr<Fixture>> fixtures;
+  auto it = fixtures.find(spec.name);
+  if (it == fixtures.end()) {
+    for (auto i = fixtures.begin(); i != fixtures.end();) {
+      i = (spec.big || i->second->big()) ? fixtures.erase(i) : std::next(i);
+    }
+    it = fixtures.emplace(spec.name, std::make_unique<Fixture>(spec)).first;
+  }
+  it->second->need(needs);
+  return *it->second;
+}
+
+// ---------------------------------------------------------------- helpers
+
+void report_bytes(State& st, const Fixture& f) {
+  st.counters["bytes_per_second"] = Counter(static_cast<double>(f.file_size()), Counter::kIsIterationInvariantRate);
+  st.counters["file_bytes"] = Counter(static_cast<double>(f.file_size()));
+}
+
+class HeapMeter {
+ public:
+  HeapMeter() : allocations_(load().first), bytes_(load().second) {}
+  void report(State& st) const {
+    auto [allocations, bytes] = load();
+    st.counters["heap_allocs"] = Counter(static_cast<double>(allocations - allocations_), Counter::kAvgIterations);
+    st.counters["heap_bytes"] = Counter(static_cast<double>(bytes - bytes_), Counter::kAvgIterations);
+  }
+
+ private:
+  static std::pair<std::uint64_t, std::uint64_t> load() {
+    return {heap_counters().allocations.load(std::memory_order_relaxed), heap_counters().bytes.load(std::memory_order_relaxed)};
+  }
+  std::uint64_t allocations_, bytes_;
+};
+
+Snapshot open_snapshot(const std::string& path, const OpenOptions& options) {
+  Result<Snapshot> s = Snapshot::open(path, options);
+  if (!s) die("open " + path, s.error());
+  return std::move(*s);
+}
+
+// Reads a byte for real (DoNotOptimize alone may take its address without a load).
+std::uint8_t load_byte(const std::uint8_t* p) { return *static_cast<const volatile std::uint8_t*>(p); }
+
+void use_lookup(const Result<SlotLookup>& r) {
+  if (!r) die("lookup", r.error());
+  benchmark::DoNotOptimize(r->value.data());
+  if (!r->value.empty()) benchmark::DoNotOptimize(load_byte(r->value.data()));
+}
+
+// The fraction of `path`'s pages in the page cache, by mincore.
+double residency(Fixture& f, int fd, const std::string& path) {
+  void* map = ::mmap(nullptr, f.file_size(), PROT_READ, MAP_SHARED, fd, 0);
+  if (map == MAP_FAILED) die_errno("mmap " + path);
+  if (::mincore(map, f.file_size(), f.pages().data()) != 0) die_errno("mincore");
+  ::munmap(map, f.file_size());
+  std::uint64_t resident = 0;
+  for (unsigned char p : f.pages()) resident += p & 1;
+  return static_cast<double>(resident) / static_cast<double>(f.pages().size());
+}
+
+double residency(Fixture& f, const std::string& path) {
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) die_errno("open " + path);
+  double r = residency(f, fd, path);
+  ::close(fd);
+  return r;
+}
+
+// Drops `path` from the page cache (its pages are clean: written durably) and
+// returns the fraction of its pages still resident.
+double evict(Fixture& f, const std::string& path) {
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) die_errno("open " + path);
+  ::fdatasync(fd);
+  if (int rc = ::posix_fadvise(fd, 0, 0, POSIX_FADV_DONTNEED); rc != 0) die("posix_fadvise: " + std::string(std::strerror(rc)));
+  double r = residency(f, fd, path);
+  ::close(fd);
+  return r;
+}
+
+// Cold-start bookkeeping: evicts before each iteration (not timed) and
+// reports how much of the file was resident after eviction (should be 0) and
+// after the timed operation (what it read in).
+class Cold {
+ public:
+  Cold(State& st, Fixture& f) : st_(st), f_(f) {}
+  void before() {
+    st_.PauseTiming();
+    evicted_ += evict(f_, f_.cold_path());
+    st_.ResumeTiming();
+  }
+  void after() {
+    st_.PauseTiming();
+    read_ += residency(f_, f_.cold_path());
+    st_.ResumeTiming();
+  }
+  ~Cold() {
+    st_.counters["resident_after_evict"] = Counter(evicted_, Counter::kAvgIterations);
+    st_.counters["resident_after_op"] = Counter(read_, Counter::kAvgIterations);
+  }
+
+ private:
+  State& st_;
+  Fixture& f_;
+  double evicted_ = 0, read_ = 0;
+};
+
+// A fresh read-only mapping of the whole file.
+struct Mapping {
+  Mapping(const std::string& path, std::uint64_t size, int advice, int flags = 0) : size(size) {
+    int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) die_errno("open " + path);
+    void* p = ::mmap(nullptr, size, PROT_READ, MAP_SHARED | flags, fd, 0);
+    if (p == MAP_FAILED) die_errno("mmap " + path);
+    ::close(fd);
+    if (advice >= 0) ::madvise(p, size, advice);
+    data = static_cast<const std::uint8_t*>(p);
+  }
+  ~Mapping() { ::munmap(const_cast<std::uint8_t*>(data), size); }
+  Mapping(const Mapping&) = delete;
+  Mapping& operator=(const Mapping&) = delete;
+  const std::uint8_t* data = nullptr;
+  std::uint64_t size;
+};
+
+std::uint64_t sum_words(const std::uint8_t* data, std::uint64_t size) {
+  const auto* words = reinterpret_cast<const std::uint64_t*>(data);
+  std::uint64_t a = 0, b = 0, c = 0, d = 0;
+  std::uint64_t n = size / 8, i = 0;
+  for (; i + 4 <= n; i += 4) a += words[i], b += words[i + 1], c += words[i + 2], d += words[i + 3];
+  for (; i < n; ++i) a += words[i];
+  return a + b + c + d;
+}
+
+// ---------------------------------------------------------------- limits
+
+void BM_Memcpy(State& st, Fixture& f) {
+  for (auto _ : st) {
+    std::memcpy(f.scratch(), f.file(), f.file_size());
+    benchmark::ClobberMemory();
+  }
+  report_bytes(st, f);
+}
+
+void BM_Xxh3Aligned(State& st, Fixture& f) {
+  for (auto _ : st) benchmark::DoNotOptimize(XXH3_64bits(f.file(), f.file_size()));
+  report_bytes(st, f);
+}
+
+void BM_Xxh3Unaligned(State& st, Fixture& f) {
+  for (auto _ : st) benchmark::DoNotOptimize(XXH3_64bits(f.file() + 8, f.file_size()));
+  report_bytes(st, f);
+}
+
+// libxxhash's runtime-dispatched XXH3 (AVX2/AVX-512 here); XXH3_64bits above,
+// the one bbsnap calls, is the library's SSE2 build. Same hash values.
+// libxxhash's AVX2/AVX-512 code returns without VZEROUPPER: until something
+// clears the upper register state, SSE code (such as the SSE2 XXH3_64bits)
+// runs about 3x slower on this machine. Clear it, so that the benchmarks run
+// after this one measure what they would in a clean process.
+void clear_upper_vector_state() {
+#if defined(__x86_64__)
+  if (__builtin_cpu_supports("avx")) asm volatile("vzeroupper" ::: "memory");
+#endif
+}
+
+void BM_Xxh3Dispatch(State& st, Fixture& f) {
+#if defined(__x86_64__)
+  for (auto _ : st) benchmark::DoNotOptimize(XXH3_64bits_dispatch(f.file(), f.file_size()));
+  clear_upper_vector_state();
+  report_bytes(st, f);
+#else
+  st.SkipWithError("x86-64 only");
+  (void)f;
+#endif
+}
+
+// What full verification cannot avoid when it reads from a file: a fresh
+// mapping (as Snapshot::open makes), faulted in while hashed, then unmapped.
+void BM_Xxh3Mapped(State& st, Fixture& f) {
+  for (auto _ : st) {
+    Mapping m(f.path(), f.file_size(), MADV_SEQUENTIAL);
+    benchmark::DoNotOptimize(XXH3_64bits(m.data, m.size));
+  }
+  report_bytes(st, f);
+}
+
+// The same with the page tables filled by mmap itself (MAP_POPULATE) instead
+// of one page fault per fault-around block: what Snapshot::open could do.
+void BM_Xxh3MappedPopulate(State& st, Fixture& f) {
+  for (auto _ : st) {
+    Mapping m(f.path(), f.file_size(), MADV_SEQUENTIAL, MAP_POPULATE);
+    benchmark::DoNotOptimize(XXH3_64bits(m.data, m.size));
+  }
+  report_bytes(st, f);
+}
+
+#ifndef MADV_POPULATE_READ
+#define MADV_POPULATE_READ 22
+#endif
+// The same with madvise(MADV_POPULATE_READ) (Linux 5.14) after mmap.
+void BM_Xxh3MappedPopulateRead(State& st, Fixture& f) {
+  for (auto _ : st) {
+    Mapping m(f.path(), f.file_size(), MADV_SEQUENTIAL);
+    ::madvise(const_cast<std::uint8_t*>(m.data), m.size, MADV_POPULATE_READ);
+    benchmark::DoNotOptimize(XXH3_64bits(m.data, m.size));
+  }
+  report_bytes(st, f);
+}
+
+void BM_ReadMapping(State& st, Fixture& f) {
+  for (auto _ : st) {
+    Mapping m(f.path(), f.file_size(), MADV_SEQUENTIAL);
+    benchmark::DoNotOptimize(sum_words(m.data, m.size));
+  }
+  report_bytes(st, f);
+}
+
+// ---------------------------------------------------------------- bbsnap: open
+
+void open_full(State& st, Fixture& f, unsigned threads) {
+  HeapMeter heap;
+  for (auto _ : st) {
+    Snapshot s = open_snapshot(f.path(), {.verification = Verification::full, .threads = threads});
+    benchmark::DoNotOptimize(s.bytes().data());
+  }
+  heap.report(st);
+  report_bytes(st, f);
+}
+void BM_OpenFull(State& st, Fixture& f) { open_full(st, f, 1); }
+void BM_OpenFull2T(State& st, Fixture& f) { open_full(st, f, 2); }
+
+// Full verification of the bytes in memory (from_bytes): no mapping, no faults.
+void BM_OpenFullBytes(State& st, Fixture& f) {
+  HeapMeter heap;
+  for (auto _ : st) {
+    Result<Snapshot> s = Snapshot::from_bytes(f.file_span(), {.verification = Verification::full});
+    if (!s) die("from_bytes", s.error());
+  }
+  heap.report(st);
+  report_bytes(st, f);
+}
+
+void open_lookup(State& st, Fixture& f, Verification mode) {
+  HeapMeter heap;
+  for (auto _ : st) {
+    Snapshot s = open_snapshot(f.path(), {.verification = mode});
+    use_lookup(s.slot(f.probe()));
+  }
+  heap.report(st);
+  report_bytes(st, f);
+}
+void BM_OpenLazyLookup(State& st, Fixture& f) { open_lookup(st, f, Verification::lazy); }
+void BM_OpenTrustedLookup(State& st, Fixture& f) { open_lookup(st, f, Verification::trusted); }
+
+void BM_WalkViews(State& st, Fixture& f) {
+  const Snapshot& s = f.full();
+  for (auto _ : st) {
+    alt::Digest d(false);
+    if (!alt::walk(s, d)) die("walk");
+    benchmark::DoNotOptimize(d.value());
+  }
+  report_bytes(st, f);
+}
+
+void random_lookups(State& st, Fixture& f, const Snapshot& s) {
+  HeapMeter heap;
+  for (auto _ : st) {
+    for (const SlotKey& key : f.lookups()) use_lookup(s.slot(key));
+  }
+  heap.report(st);
+  st.counters["lookups_per_second"] = Counter(static_cast<double>(f.lookups().size()), Counter::kIsIterationInvariantRate);
+}
+// After a full open: binary searches, no checks.
+void BM_RandomLookups(State& st, Fixture& f) { random_lookups(st, f, f.full()); }
+// Lazy mode: each value's hash is checked on every access.
+void BM_RandomLookupsLazy(State& st, Fixture& f) { random_lookups(st, f, f.lazy()); }
+
+// The owned, copying restore (destroying the copy is not timed).
+void BM_ToModel(State& st, Fixture& f) {
+  const Snapshot& s = f.full();
+  for (auto _ : st) {
+    std::optional<Result<TransientSnapshot>> model(s.to_model());
+    if (!*model) die("to_model", (*model).error());
+    st.PauseTiming();
+    model.reset();
+    st.ResumeTiming();
+  }
+  report_bytes(st, f);
+}
+
+// ---------------------------------------------------------------- cold start
+
+void BM_PreadCold(State& st, Fixture& f) {
+  {
+    Cold cold(st, f);
+    for (auto _ : st) {
+      cold.before();
+      int fd = ::open(f.cold_path().c_str(), O_RDONLY | O_CLOEXEC);
+      if (fd < 0) die_errno("open");
+      std::uint64_t done = 0;
+      while (done < f.file_size()) {
+        ssize_t n = ::pread(fd, f.scratch() + done, std::min<std::uint64_t>(f.file_size() - done, 1u << 30),
+                            static_cast<off_t>(done));
+        if (n <= 0) die_errno("pread");
+        done += static_cast<std::uint64_t>(n);
+      }
+      ::close(fd);
+      cold.after();
+    }
+  }
+  report_bytes(st, f);
+}
+
+void BM_OpenFullCold(State& st, Fixture& f) {
+  {
+    Cold cold(st, f);
+    for (auto _ : st) {
+      cold.before();
+      {
+        Snapshot s = open_snapshot(f.cold_path(), {.verification = Verification::full});
+        benchmark::DoNotOptimize(s.bytes().data());
+      }
+      cold.after();
+    }
+  }
+  report_bytes(st, f);
+}
+
+void BM_OpenLazyLookupCold(State& st, Fixture& f) {
+  {
+    Cold cold(st, f);
+    for (auto _ : st) {
+      cold.before();
+      {
+        Snapshot s = open_snapshot(f.cold_path(), {.verification = Verification::lazy});
+        use_lookup(s.slot(f.probe()));
+      }
+      cold.after();
+    }
+  }
+  report_bytes(st, f);
+}
+
+// The floor under a cold lookup: map the cold file and read the first byte of
+// the probed slot's value, with the kernel's default read-around or MADV_RANDOM.
+void cold_touch(State& st, Fixture& f, int advice) {
+  const std::uint64_t offset =
+      static_cast<std::uint64_t>(f.full().slot(f.probe())->value.data() - f.full().bytes().data());
+  Cold cold(st, f);
+  for (auto _ : st) {
+    cold.before();
+    {
+      Mapping m(f.cold_path(), f.file_size(), advice);
+      benchmark::DoNotOptimize(load_byte(m.data + offset));
+    }
+    cold.after();
+  }
+}
+void BM_ColdTouchDefault(State& st, Fixture& f) { cold_touch(st, f, -1); }
+
+// XXH3 over a fresh mapping of the cold file, advised as Snapshot::open does
+// for full verification (MADV_SEQUENTIAL): the floor of a cold full open by mmap.
+// With `willneed`, MADV_WILLNEED over the whole file first (readahead of all of
+// it starts at once, hashing follows the I/O).
+void xxh3_mapped_cold(State& st, Fixture& f, bool willneed) {
+  {
+    Cold cold(st, f);
+    for (auto _ : st) {
+      cold.before();
+      {
+        Mapping m(f.cold_path(), f.file_size(), MADV_SEQUENTIAL);
+        if (willneed) ::madvise(const_cast<std::uint8_t*>(m.data), m.size, MADV_WILLNEED);
+        benchmark::DoNotOptimize(XXH3_64bits(m.data, m.size));
+      }
+      cold.after();
+    }
+  }
+  report_bytes(st, f);
+}
+void BM_Xxh3MappedCold(State& st, Fixture& f) { xxh3_mapped_cold(st, f, false); }
+
+// The same bytes hashed in the order full verification reads them: every
+// section's metadata first (each slot chunk's metadata follows its payload,
+// so this pass jumps through the file), then the payload areas. Shows what
+// that order costs on a cold file, independently of the verification work.
+void BM_Xxh3MappedColdTwoPass(State& st, Fixture& f) {
+  std::vector<std::pair<std::uint64_t, std::uint64_t>> metadata, payload;  // offset, length
+  for (const format::SectionEntry& e : f.full().sections()) {
+    metadata.emplace_back(e.offset + e.payload_length, e.length - e.payload_length);
+    if (e.payload_length) payload.emplace_back(e.offset, e.payload_length);
+  }
+  {
+    Cold cold(st, f);
+    for (auto _ : st) {
+      cold.before();
+      {
+        Mapping m(f.cold_path(), f.file_size(), MADV_SEQUENTIAL);
+        std::uint64_t h = 0;
+        for (const auto& [offset, length] : metadata) h ^= XXH3_64bits(m.data + offset, length);
+        for (const auto& [offset, length] : payload) h ^= XXH3_64bits(m.data + offset, length);
+        benchmark::DoNotOptimize(h);
+      }
+      cold.after();
+    }
+  }
+  report_bytes(st, f);
+}
+void BM_Xxh3MappedColdWillneed(State& st, Fixture& f) { xxh3_mapped_cold(st, f, true); }
+void BM_ColdTouchRandom(State& st, Fixture& f) { cold_touch(st, f, MADV_RANDOM); }
+
+// ---------------------------------------------------------------- writing
+
+// write() of the file's bytes from one buffer to a new file: the limit. The
+// previous file is removed before the iteration, untimed.
+void BM_WriteSyscall(State& st, Fixture& f) {
+  const std::string path = g_dir + "/w_syscall.bin";
+  for (auto _ : st) {
+    st.PauseTiming();
+    ::unlink(path.c_str());
+    settle_writeback();
+    st.ResumeTiming();
+    int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+    if (fd < 0) die_errno("open " + path);
+    write_all(fd, f.file(), f.file_size(), path);
+    ::close(fd);
+  }
+  ::unlink(path.c_str());
+  report_bytes(st, f);
+}
+
+// The same plus what an atomic replacement adds without fsync: write to a
+// temporary file and rename it over the previous one (on ext4 the rename
+// over an existing file also starts writeback of the new one: auto_da_alloc).
+// With `durable`, fsync before the rename and of the directory after it:
+// the writer's exact file-system work.
+void write_syscall_rename(State& st, Fixture& f, bool durable) {
+  const std::string temp = g_dir + "/w_rename.tmp", path = g_dir + "/w_rename.bin";
+  for (auto _ : st) {
+    st.PauseTiming();
+    settle_writeback();
+    st.ResumeTiming();
+    int fd = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+    if (fd < 0) die_errno("open " + temp);
+    write_all(fd, f.file(), f.file_size(), temp);
+    if (durable && ::fsync(fd) != 0) die_errno("fsync");
+    ::close(fd);
+    if (::rename(temp.c_str(), path.c_str()) != 0) die_errno("rename");
+    if (durable) fsync_directory(g_dir);
+  }
+  ::unlink(path.c_str());
+  report_bytes(st, f);
+}
+void BM_WriteSyscallRename(State& st, Fixture& f) { write_syscall_rename(st, f, false); }
+void BM_WriteSyscallFsync(State& st, Fixture& f) { write_syscall_rename(st, f, true); }
+
+void write_whole(State& st, Fixture& f, bool durable) {
+  const std::string path = g_dir + "/w_whole.bbsnap";
+  for (auto _ : st) {
+    st.PauseTiming();
+    settle_writeback();
+    st.ResumeTiming();
+    if (Status s = write_snapshot(path, f.model(), {.durable = durable}); !s) die("write_snapshot", s.error());
+  }
+  ::unlink(path.c_str());
+  report_bytes(st, f);
+}
+void BM_WriteSnapshot(State& st, Fixture& f) { write_whole(st, f, false); }
+void BM_WriteSnapshotDurable(State& st, Fixture& f) { write_whole(st, f, true); }
+
+void write_streaming(State& st, Fixture& f, bool durable) {
+  const std::string path = g_dir + "/w_stream.bbsnap";
+  for (auto _ : st) {
+    st.PauseTiming();
+    settle_writeback();
+    st.ResumeTiming();
+    Result<SnapshotWriter> w = SnapshotWriter::create(path, {.durable = durable});
+    if (!w) die("SnapshotWriter::create", w.error());
+    for (const auto& [key, value] : f.model().slot_table) {
+      std::optional<std::span<const std::uint8_t>> view;
+      if (value) view = std::span<const std::uint8_t>(*value);
+      if (Status s = w->add_slot(key, view); !s) die("add_slot", s.error());
+    }
+    if (Status s = w->finish(f.rest()); !s) die("finish", s.error());
+  }
+  ::unlink(path.c_str());
+  report_bytes(st, f);
+}
+void BM_WriteStreaming(State& st, Fixture& f) { write_streaming(st, f, false); }
+void BM_WriteStreamingDurable(State& st, Fixture& f) { write_streaming(st, f, true); }
+
+// The same bytes in memory (encode_snapshot).
+void BM_EncodeSnapshot(State& st, Fixture& f) {
+  for (auto _ : st) {
+    Result<AlignedBuffer> b = encode_snapshot(f.model());
+    if (!b) die("encode_snapshot", b.error());
+    benchmark::DoNotOptimize(b->data());
+  }
+  report_bytes(st, f);
+}
+
+// ---------------------------------------------------------------- alternatives
+
+void report_encoded(State& st, const Fixture& f, std::size_t encoded) {
+  report_bytes(st, f);
+  st.counters["encoded_bytes"] = Counter(static_cast<double>(encoded));
+}
+
+void BM_FlatBufBuild(State& st, Fixture& f) {
+  for (auto _ : st) {
+    flatbuffers::FlatBufferBuilder b(f.file_size() + f.file_size() / 4 + (1 << 20));
+    b.Finish(alt::to_flatbuffer(f.model(), b));
+    benchmark::DoNotOptimize(b.GetBufferPointer());
+  }
+  report_encoded(st, f, f.flatbuf().size());
+}
+
+void BM_FlatBufVerify(State& st, Fixture& f) {
+  for (auto _ : st) {
+    if (!Fixture::verify_flatbuf(f.flatbuf())) die("FlatBuffers Verifier");
+  }
+  report_encoded(st, f, f.flatbuf().size());
+}
+
+// A plain FlatBuffer made safe the way bbsnap is: one checksum over the buffer plus the Verifier.
+void BM_FlatBufXxh3Verify(State& st, Fixture& f) {
+  for (auto _ : st) {
+    benchmark::DoNotOptimize(XXH3_64bits(f.flatbuf().data(), f.flatbuf().size()));
+    if (!Fixture::verify_flatbuf(f.flatbuf())) die("FlatBuffers Verifier");
+  }
+  report_encoded(st, f, f.flatbuf().size());
+}
+
+void BM_FlatBufWalk(State& st, Fixture& f) {
+  for (auto _ : st) {
+    alt::Digest d(false);
+    alt::walk(*flatbuffers::GetRoot<alt::fbw::Whole>(f.flatbuf().data()), d);
+    benchmark::DoNotOptimize(d.value());
+  }
+  report_encoded(st, f, f.flatbuf().size());
+}
+
+void BM_ProtoSerialize(State& st, Fixture& f) {
+  for (auto _ : st) {
+    if (!f.proto().SerializeToArray(f.proto_out(), static_cast<int>(f.proto_bytes().size()))) die("SerializeToArray");
+    benchmark::ClobberMemory();
+  }
+  report_encoded(st, f, f.proto_bytes().size());
+}
+
+// A fresh message per restore; destroying it is not timed.
+void BM_ProtoParse(State& st, Fixture& f) {
+  for (auto _ : st) {
+    auto message = std::make_unique<alt::pb::TransientSnapshot>();
+    if (!message->ParseFromArray(f.proto_bytes().data(), static_cast<int>(f.proto_bytes().size()))) die("ParseFromArray");
+    st.PauseTiming();
+    message.reset();
+    st.ResumeTiming();
+  }
+  report_encoded(st, f, f.proto_bytes().size());
+}
+
+void BM_CapnpBuild(State& st, Fixture& f) {
+  for (auto _ : st) {
+    capnp::MallocMessageBuilder message(
+        static_cast<capnp::uint>(std::min<std::uint64_t>(f.file_size() / 8 + 8192, 1u << 28)),
+        capnp::AllocationStrategy::FIXED_SIZE);
+    alt::to_capnp(f.model(), message.initRoot<alt::cp::TransientSnapshot>());
+    benchmark::DoNotOptimize(message.getSegmentsForOutput().size());
+  }
+  report_encoded(st, f, f.capnp_words().size() * sizeof(capnp::word));
+}
+
+// FlatArrayMessageReader and a traversal of every field (its bounds checks
+// happen during the traversal: Cap'n Proto has no up-front verification).
+void BM_CapnpRead(State& st, Fixture& f) {
+  capnp::ReaderOptions options;
+  options.traversalLimitInWords = ~std::uint64_t{0};
+  for (auto _ : st) {
+    capnp::FlatArrayMessageReader reader(f.capnp_words(), options);
+    alt::Digest d(false);
+    alt::walk(reader.getRoot<alt::cp::TransientSnapshot>(), d);
+    benchmark::DoNotOptimize(d.value());
+  }
+  report_encoded(st, f, f.capnp_words().size() * sizeof(capnp::word));
+}
+
+// ---------------------------------------------------------------- registration
+
+enum Iterations : unsigned {
+  kAuto = 0,       // Google Benchmark's choice from --benchmark_min_time
+  kColdRead = 1,   // evicts the file before each iteration: a fixed count
+  kColdTouch = 2,  // the same, for a timed part of microseconds
+};
+
+struct Bench {
+  const char* name;
+  void (*fn)(State&, Fixture&);
+  unsigned needs;
+  Iterations iterations = kAuto;
+};
+
+// Fixed iteration counts of the cold benchmarks, per repetition: eviction
+// and the mincore checks are not timed, so --benchmark_min_time would ask
+// for thousands of them on a microsecond operation.
+benchmark::IterationCount cold_iterations(const StateSpec& spec, Iterations kind) {
+  if (kind == kColdTouch) return 20;
+  return spec.big ? 2 : std::string(spec.name) == "M" ? 5 : 20;
+}
+
+// Each bbsnap figure next to its limit; alternatives grouped by what they
+// need in memory, so that at L each is built once.
+const Bench kBenches[] = {
+    // reading the whole file
+    {"BM_Memcpy", BM_Memcpy, kScratch},
+    {"BM_Xxh3Aligned", BM_Xxh3Aligned, 0},
+    {"BM_Xxh3Unaligned", BM_Xxh3Unaligned, 0},
+    {"BM_Xxh3Dispatch", BM_Xxh3Dispatch, 0},
+    {"BM_Xxh3Mapped", BM_Xxh3Mapped, 0},
+    {"BM_Xxh3MappedPopulate", BM_Xxh3MappedPopulate, 0},
+    {"BM_Xxh3MappedPopulateRead", BM_Xxh3MappedPopulateRead, 0},
+    {"BM_ReadMapping", BM_ReadMapping, 0},
+    {"BM_OpenFull", BM_OpenFull, 0},
+    {"BM_OpenFull2T", BM_OpenFull2T, 0},
+    {"BM_OpenFullBytes", BM_OpenFullBytes, 0},
+    {"BM_ToModel", BM_ToModel, 0},
+    // lazy, trusted, lookups, views
+    {"BM_OpenLazyLookup", BM_OpenLazyLookup, 0},
+    {"BM_OpenTrustedLookup", BM_OpenTrustedLookup, 0},
+    {"BM_WalkViews", BM_WalkViews, 0},
+    {"BM_RandomLookups", BM_RandomLookups, 0},
+    {"BM_RandomLookupsLazy", BM_RandomLookupsLazy, 0},
+    // cold start
+    {"BM_PreadCold", BM_PreadCold, kScratch, kColdRead},
+    {"BM_OpenFullCold", BM_OpenFullCold, 0, kColdRead},
+    {"BM_Xxh3MappedCold", BM_Xxh3MappedCold, 0, kColdRead},
+    {"BM_Xxh3MappedColdWillneed", BM_Xxh3MappedColdWillneed, 0, kColdRead},
+    {"BM_Xxh3MappedColdTwoPass", BM_Xxh3MappedColdTwoPass, 0, kColdRead},
+    {"BM_ColdTouchDefault", BM_ColdTouchDefault, 0, kColdTouch},
+    {"BM_ColdTouchRandom", BM_ColdTouchRandom, 0, kColdTouch},
+    {"BM_OpenLazyLookupCold", BM_OpenLazyLookupCold, 0, kColdRead},
+    // writing
+    {"BM_WriteSyscall", BM_WriteSyscall, 0},
+    {"BM_WriteSyscallRename", BM_WriteSyscallRename, 0},
+    {"BM_WriteSnapshot", BM_WriteSnapshot, 0},
+    {"BM_WriteStreaming", BM_WriteStreaming, 0},
+    {"BM_EncodeSnapshot", BM_EncodeSnapshot, 0},
+    {"BM_WriteSyscallFsync", BM_WriteSyscallFsync, 0},
+    {"BM_WriteSnapshotDurable", BM_WriteSnapshotDurable, 0},
+    {"BM_WriteStreamingDurable", BM_WriteStreamingDurable, 0},
+    // alternatives
+    {"BM_FlatBufBuild", BM_FlatBufBuild, kFlatBuf},
+    {"BM_FlatBufVerify", BM_FlatBufVerify, kFlatBuf},
+    {"BM_FlatBufXxh3Verify", BM_FlatBufXxh3Verify, kFlatBuf},
+    {"BM_FlatBufWalk", BM_FlatBufWalk, kFlatBuf},
+    {"BM_ProtoSerialize", BM_ProtoSerialize, kProto},
+    {"BM_ProtoParse", BM_ProtoParse, kProto},
+    {"BM_CapnpBuild", BM_CapnpBuild, kCapnp},
+    {"BM_CapnpRead", BM_CapnpRead, kCapnp},
+};
+
+void register_all() {
+  for (const StateSpec& spec : kStates) {
+    for (const Bench& b : kBenches) {
+      std::string name = std::string(b.name) + "/" + spec.name;
+      auto* r = benchmark::RegisterBenchmark(name.c_str(), [&spec, &b](State& st) { b.fn(st, fixture(spec, b.needs)); })
+                    ->UseRealTime()
+                    ->Unit(benchmark::kMicrosecond);
+      if (b.iterations != kAuto) r->Iterations(cold_iterations(spec, b.iterations));
+    }
+  }
+}
+
+std::string read_first_line_with(const char* path, const char* prefix) {
+  std::ifstream in(path);
+  for (std::string line; std::getline(in, line);) {
+    if (line.rfind(prefix, 0) == 0) {
+      std::size_t colon = line.find(':');
+      std::string value = colon == std::string::npos ? line : line.substr(colon + 1);
+      value.erase(0, value.find_first_not_of(" \t"));
+      return value;
+    }
+  }
+  return "unknown";
+}
+
+void add_context() {
+  benchmark::AddCustomContext("cpu_model", read_first_line_with("/proc/cpuinfo", "model name"));
+  benchmark::AddCustomContext("memory", read_first_line_with("/proc/meminfo", "MemTotal"));
+  utsname u{};
+  if (::uname(&u) == 0) benchmark::AddCustomContext("kernel", std::string(u.sysname) + " " + u.release);
+  benchmark::AddCustomContext("compiler", __VERSION__);
+#ifdef NDEBUG
+  benchmark::AddCustomContext("assertions", "off");
+#else
+  benchmark::AddCustomContext("assertions", "on");
+#endif
+  benchmark::AddCustomContext("xxhash", std::to_string(XXH_versionNumber()));
+  benchmark::AddCustomContext("bench_dir", g_dir);
+}
+
+}  // namespace
+}  // namespace bbsnap::bench
+
+int main(int argc, char** argv) {
+  using namespace bbsnap::bench;
+  // Our own flag first; Google Benchmark takes the rest.
+  std::vector<char*> args;
+  bool own_dir = true;
+  for (int i = 0; i < argc; ++i) {
+    std::string a = argv[i];
+    if (a.rfind("--bench_dir=", 0) == 0) {
+      g_dir = a.substr(12);
+      own_dir = false;
+    } else {
+      args.push_back(argv[i]);
+    }
+  }
+  if (own_dir) {
+    const char* tmp = std::getenv("TMPDIR");
+    std::string pattern = std::string(tmp && *tmp ? tmp : "/var/tmp") + "/bbsnap-bench-XXXXXX";
+    if (!::mkdtemp(pattern.data())) die_errno("mkdtemp " + pattern);
+    g_dir = pattern;
+  } else {
+    std::filesystem::create_directories(g_dir);
+  }
+  int n = static_cast<int>(args.size());
+  register_all();
+  benchmark::Initialize(&n, args.data());
+  if (benchmark::ReportUnrecognizedArguments(n, args.data())) return 1;
+  add_context();
+  benchmark::RunSpecifiedBenchmarks();
+  benchmark::Shutdown();
+  if (own_dir) std::filesystem::remove_all(g_dir);
+  return 0;
+}

@@ -1,0 +1,590 @@
+// The bbsnap command, run as a subprocess as users run it ($BBSNAP, set by
+// meson): pack, dump, verify, info, diff, their exit codes and messages.
+#include <algorithm>
+#include <cstdint>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <set>
+#include <sstream>
+#include <string>
+#include <tuple>
+#include <vector>
+
+#include <catch2/catch.hpp>
+#include <nlohmann/json.hpp>
+
+#include "bbsnap/json.h"
+#include "bbsnap/reader.h"
+#include "cli/doc_variants.h"
+#include "cli/subprocess.h"
+#include "random_state.h"
+#include "require_ok.h"
+#include "test_files.h"
+
+namespace {
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+using namespace bbsnap::testing;
+
+const fs::path kSpecDir = BBSNAP_SPEC_DIR;
+
+std::string read_text(const fs::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::ostringstream text;
+  text << in.rdbuf();
+  return std::move(text).str();
+}
+
+void write_text(const fs::path& path, const std::string& text) {
+  std::ofstream out(path, std::ios::binary | std::ios::trunc);
+  out << text;
+  REQUIRE(out.good());
+}
+
+std::vector<fs::path> json_files(const fs::path& dir) {
+  std::vector<fs::path> files;
+  for (const auto& entry : fs::directory_iterator(dir)) {
+    if (entry.is_regular_file() && entry.path().extension() == ".json") files.push_back(entry.path());
+  }
+  std::sort(files.begin(), files.end());
+  return files;
+}
+
+// Errors are exactly one line on standard error.
+bool one_line(const std::string& text) {
+  return !text.empty() && text.back() == '\n' && std::count(text.begin(), text.end(), '\n') == 1;
+}
+
+#define CHECK_EXIT(result, code)                                                            \
+  do {                                                                                      \
+    const RunResult& check_exit_ = (result);                                                \
+    INFO("stdout: " << check_exit_.out.substr(0, 2000) << "\nstderr: " << check_exit_.err); \
+    REQUIRE(check_exit_.exit_code == (code));                                               \
+  } while (false)
+
+// pack must succeed silently.
+void pack(const std::string& in, const std::string& out, const std::string& input = {}) {
+  RunResult r = run_bbsnap({"pack", in, out}, input);
+  CHECK_EXIT(r, 0);
+  CHECK(r.out.empty());
+  CHECK(r.err.empty());
+}
+
+std::string dump(const std::string& snapshot) {
+  RunResult r = run_bbsnap({"dump", snapshot});
+  CHECK_EXIT(r, 0);
+  CHECK(r.err.empty());
+  return r.out;
+}
+
+// What the library writes for the snapshot's owned copy of the state.
+std::string model_dump(const std::string& snapshot) {
+  bbsnap::OpenOptions options;
+  options.expected_spec_version = bbsnap::Snapshot::open(snapshot, {.verification = bbsnap::Verification::trusted})
+                                      ->spec_version();
+  auto opened = bbsnap::Snapshot::open(snapshot, options);
+  REQUIRE_OK(opened);
+  auto model = opened->to_model();
+  REQUIRE_OK(model);
+  return bbsnap::json::to_json(*model);
+}
+
+json info_json(const std::string& snapshot) {
+  RunResult r = run_bbsnap({"info", snapshot, "--json"});
+  CHECK_EXIT(r, 0);
+  return json::parse(r.out);
+}
+
+}  // namespace
+
+// ---------------------------------------------------------------- help and usage
+
+TEST_CASE("--help explains every command with an example, --version names the version", "[cli]") {
+  RunResult top = run_bbsnap({"--help"});
+  CHECK_EXIT(top, 0);
+  for (const char* command : {"pack", "dump", "verify", "info", "diff"}) {
+    CHECK(top.out.find(command) != std::string::npos);
+    RunResult help = run_bbsnap({command, "--help"});
+    CHECK_EXIT(help, 0);
+    CHECK(help.out.find("Usage: bbsnap " + std::string(command)) != std::string::npos);
+    CHECK(help.out.find("Example:\n  bbsnap " + std::string(command)) != std::string::npos);
+  }
+  CHECK(top.out.find("Exit status") != std::string::npos);
+
+  RunResult version = run_bbsnap({"--version"});
+  CHECK_EXIT(version, 0);
+  CHECK(version.out.starts_with("bbsnap " BBSNAP_VERSION " "));
+}
+
+TEST_CASE("usage errors exit 2 with one line on standard error", "[cli]") {
+  const std::vector<std::vector<std::string>> cases = {
+      {},
+      {"frobnicate"},
+      {"pack"},
+      {"pack", "only-one.json"},
+      {"pack", "a.json", "b.bbsnap", "extra"},
+      {"dump", "x.bbsnap", "--no-such-option"},
+      {"verify", "x.bbsnap", "--expect-spec-version", "one"},
+      {"diff", "a.bbsnap"},
+      {"--no-such-option"},
+  };
+  for (const auto& args : cases) {
+    RunResult r = run_bbsnap(args);
+    INFO("args: " << json(args).dump());
+    CHECK_EXIT(r, 2);
+    CHECK(one_line(r.err));
+    CHECK(r.err.starts_with("bbsnap"));
+    CHECK(r.out.empty());
+  }
+}
+
+// ---------------------------------------------------------------- pack and dump
+
+TEST_CASE("every valid example packs, and dump gives it back normalised", "[cli]") {
+  TempDir dir;
+  const auto examples = json_files(kSpecDir / "examples");
+  REQUIRE(examples.size() >= 3);
+  for (const fs::path& example : examples) {
+    INFO(example);
+    const std::string out = dir.file(example.stem().string() + ".bbsnap");
+    pack(example, out);
+    const std::string dumped = dump(out);
+    CHECK(json::parse(dumped) == normalised(json::parse(read_text(example))));
+    // Streamed from the mapping, byte for byte what the library writes from the model.
+    CHECK(dumped == model_dump(out));
+    RunResult verified = run_bbsnap({"verify", out});
+    CHECK_EXIT(verified, 0);
+    CHECK(verified.out.starts_with("ok "));
+
+    // Deterministic: again, and from documents with members in other orders.
+    const auto bytes = read_file(out);
+    const std::string again = dir.file("again.bbsnap");
+    pack(example, again);
+    CHECK(read_file(again) == bytes);
+    const json doc = json::parse(read_text(example));
+    for (std::uint64_t seed = 1; seed <= 4; ++seed) {
+      const std::string reordered = variant_text(doc, seed, {.shuffle_keys = true});
+      pack("-", again, reordered);
+      CHECK(read_file(again) == bytes);
+    }
+  }
+  // full.json is itself canonical: the dump is the file, text for text.
+  pack(kSpecDir / "examples" / "full.json", dir.file("full.bbsnap"));
+  CHECK(dump(dir.file("full.bbsnap")) == read_text(kSpecDir / "examples" / "full.json"));
+}
+
+TEST_CASE("documents written differently pack to identical files", "[cli]") {
+  TempDir dir;
+  const json doc = json::parse(read_text(kSpecDir / "examples" / "full.json"));
+  pack(kSpecDir / "examples" / "full.json", dir.file("canonical.bbsnap"));
+  const auto canonical = read_file(dir.file("canonical.bbsnap"));
+  const VariantOptions each[] = {
+      {.shuffle_keys = true},
+      {.shuffle_keys = false, .uppercase_hex = true},
+      {.shuffle_keys = false, .escape_strings = true},
+      {.shuffle_keys = false, .drop_defaults = true},
+      {.shuffle_keys = false, .odd_whitespace = true},
+  };
+  std::uint64_t seed = 0;
+  for (const VariantOptions& options : each) {
+    const std::string text = variant_text(doc, ++seed, options);
+    INFO(text);
+    pack("-", dir.file("variant.bbsnap"), text);
+    CHECK(read_file(dir.file("variant.bbsnap")) == canonical);
+  }
+  // The variations do change the text.
+  CHECK(variant_text(doc, 1, {.shuffle_keys = false, .uppercase_hex = true}).find("DEADBEEF") != std::string::npos);
+  CHECK(variant_text(doc, 1, {.shuffle_keys = false, .escape_strings = true}).find("\\u") != std::string::npos);
+}
+
+TEST_CASE("random documents: dump(pack(doc)) is the canonical form of doc", "[cli]") {
+  TempDir dir;
+  const std::string snapshot = dir.file("state.bbsnap");
+  constexpr std::uint64_t kSeeds = 240;
+  std::set<std::uint32_t> spec_versions;
+  std::size_t empty_states = 0;
+  for (std::uint64_t seed = 0; seed < kSeeds; ++seed) {
+    const bbsnap::TransientSnapshot state = random_state(seed);
+    const std::string canonical = bbsnap::json::to_json(state);
+    // Not canonical: members reordered, upper-case hex, escapes, defaults left out, odd white space.
+    const std::string text = any_variant_text(json::parse(canonical), seed);
+    INFO("seed " << seed << "\n" << text.substr(0, 4000));
+    pack("-", snapshot, text);
+    const std::string dumped = dump(snapshot);
+    REQUIRE(dumped == canonical);
+    CHECK(json::parse(dumped) == json::parse(canonical));
+    if (seed % 16 == 0) {
+      // The variant and the canonical text give the same bytes.
+      const auto bytes = read_file(snapshot);
+      pack("-", snapshot, canonical);
+      CHECK(read_file(snapshot) == bytes);
+    }
+    spec_versions.insert(state.framework.spec_version);
+    empty_states += state == bbsnap::TransientSnapshot{};
+  }
+  CHECK(spec_versions.size() > 1);  // dump accepts any spec_version
+  CHECK(empty_states > 0);
+}
+
+TEST_CASE("dump -o writes the whole file or nothing", "[cli]") {
+  TempDir dir;
+  const std::string snapshot = dir.file("full.bbsnap");
+  pack(kSpecDir / "examples" / "full.json", snapshot);
+  const std::string expected = dump(snapshot);
+
+  RunResult r = run_bbsnap({"dump", snapshot, "-o", dir.file("out.json")});
+  CHECK_EXIT(r, 0);
+  CHECK(r.out.empty());
+  CHECK(read_text(dir.file("out.json")) == expected);
+
+  // A refused snapshot leaves an existing destination as it was, and no temporary file.
+  auto damaged = read_file(snapshot);
+  damaged[damaged.size() / 2] ^= 0x20;
+  write_file(dir.file("damaged.bbsnap"), damaged);
+  write_text(dir.file("keep.json"), "previous\n");
+  r = run_bbsnap({"dump", dir.file("damaged.bbsnap"), "-o", dir.file("keep.json")});
+  CHECK_EXIT(r, 1);
+  CHECK(one_line(r.err));
+  CHECK(r.out.empty());
+  CHECK(read_text(dir.file("keep.json")) == "previous\n");
+  r = run_bbsnap({"dump", dir.file("damaged.bbsnap"), "-o", dir.file("new.json")});
+  CHECK_EXIT(r, 1);
+  CHECK(dir.entries() == std::vector<std::string>{"damaged.bbsnap", "full.bbsnap", "keep.json", "out.json"});
+
+  // An unwritable destination is an I/O error.
+  r = run_bbsnap({"dump", snapshot, "-o", dir.file("no-such-dir/out.json")});
+  CHECK_EXIT(r, 2);
+  CHECK(one_line(r.err));
+  r = run_bbsnap({"dump", snapshot, "-o", dir.path().string()});  // a directory
+  CHECK_EXIT(r, 2);
+  CHECK(one_line(r.err));
+  CHECK(dir.entries() == std::vector<std::string>{"damaged.bbsnap", "full.bbsnap", "keep.json", "out.json"});
+}
+
+// ---------------------------------------------------------------- refusals
+
+TEST_CASE("every invalid example is refused with its JSON path and no output file", "[cli]") {
+  // Where each document goes wrong (STATE-JSON.md path syntax); not-json.json is not JSON at all.
+  const std::map<std::string, std::string> paths = {
+      {"bad-hex.json", "$.wire_states[\"1\"]"},
+      {"duplicate-key.json", "$.wire_states[\"1\"]"},
+      {"duplicate-slot.json", "$.slot_table[1]"},
+      {"float.json", "$.framework.next_exec_id"},
+      {"leading-zero-key.json", "$.execution_state[\"07\"]"},
+      {"negative.json", "$.framework.next_command_id"},
+      {"not-json.json", ""},
+      {"odd-hex.json", "$.wire_states[\"1\"]"},
+      {"top-level-array.json", "$"},
+      {"tuple-length.json", "$.frontier[0]"},
+      {"u32-overflow.json", "$.execution_state[\"1\"].outputs_written"},
+      {"u64-overflow.json", "$.frontier[0][0]"},
+      {"unknown-key.json", "$.framework.countrs"},
+      {"unknown-variant.json", "$.ingress[0]"},
+      {"wrong-type.json", "$.bus.event_subscriptions"},
+  };
+  TempDir dir;
+  const auto invalid = json_files(kSpecDir / "examples" / "invalid");
+  REQUIRE(invalid.size() == paths.size());
+  for (const fs::path& document : invalid) {
+    INFO(document);
+    REQUIRE(paths.count(document.filename()));
+    const std::string& path = paths.at(document.filename());
+    RunResult r = run_bbsnap({"pack", document, dir.file("out.bbsnap")});
+    CHECK_EXIT(r, 1);
+    CHECK(one_line(r.err));
+    CHECK(r.out.empty());
+    CHECK(r.err.starts_with("bbsnap pack: " + document.string() + ": "));
+    if (path.empty()) {
+      CHECK(r.err.find("(byte ") != std::string::npos);  // where the syntax breaks
+    } else {
+      CHECK(r.err.find(": " + path) != std::string::npos);
+    }
+    CHECK(dir.entries().empty());
+
+    // An existing file is never replaced; standard input behaves the same.
+    write_text(dir.file("existing.bbsnap"), "previous");
+    r = run_bbsnap({"pack", "-", dir.file("existing.bbsnap")}, read_text(document));
+    CHECK_EXIT(r, 1);
+    CHECK(one_line(r.err));
+    CHECK(read_text(dir.file("existing.bbsnap")) == "previous");
+    CHECK(dir.entries() == std::vector<std::string>{"existing.bbsnap"});
+    fs::remove(dir.file("existing.bbsnap"));
+  }
+}
+
+TEST_CASE("the message names the JSON path of a nested problem", "[cli]") {
+  TempDir dir;
+  json doc = json::parse(read_text(kSpecDir / "examples" / "full.json"));
+  doc["framework"]["peer_governor"]["health"][1][1] = 4294967296ULL;
+  RunResult r = run_bbsnap({"pack", "-", dir.file("out.bbsnap")}, doc.dump());
+  CHECK_EXIT(r, 1);
+  CHECK(r.err == "bbsnap pack: <stdin>: $.framework.peer_governor.health[1][1]: expected u32, got 4294967296\n");
+  CHECK(dir.entries().empty());
+}
+
+TEST_CASE("missing, unreadable and unwritable files are I/O errors: exit 2", "[cli]") {
+  TempDir dir;
+  const std::string good = dir.file("good.bbsnap");
+  pack(kSpecDir / "examples" / "full.json", good);
+  const std::string missing = dir.file("missing");
+  const std::vector<std::vector<std::string>> cases = {
+      {"pack", missing + ".json", dir.file("out.bbsnap")},
+      {"pack", dir.path().string(), dir.file("out.bbsnap")},  // a directory as input
+      {"pack", kSpecDir / "examples" / "full.json", dir.file("no-such-dir/out.bbsnap")},
+      {"pack", kSpecDir / "examples" / "full.json", dir.path().string()},  // a directory as output
+      {"pack", kSpecDir / "examples" / "full.json", "-"},
+      {"dump", missing},
+      {"verify", missing},
+      {"info", missing},
+      {"info", dir.path().string()},
+      {"diff", missing, good},
+      {"diff", good, missing},
+  };
+  for (const auto& args : cases) {
+    INFO("args: " << json(args).dump());
+    RunResult r = run_bbsnap(args);
+    CHECK_EXIT(r, 2);
+    CHECK(one_line(r.err));
+    CHECK(r.out.empty());
+    CHECK(dir.entries() == std::vector<std::string>{"good.bbsnap"});
+  }
+}
+
+TEST_CASE("a file that is not a snapshot is invalid data: exit 1", "[cli]") {
+  TempDir dir;
+  write_text(dir.file("empty.bbsnap"), "");
+  for (const std::string& file : {std::string(kSpecDir / "examples" / "full.json"), dir.file("empty.bbsnap")}) {
+    for (const char* command : {"verify", "dump", "info"}) {
+      RunResult r = run_bbsnap({command, file});
+      INFO(command << " " << file);
+      CHECK_EXIT(r, 1);
+      CHECK(one_line(r.err));
+      CHECK(r.out.empty());
+    }
+  }
+  RunResult r = run_bbsnap({"verify", kSpecDir / "examples" / "full.json"});
+  CHECK(r.err.find("bad_magic in section header at offset 0") != std::string::npos);
+}
+
+// ---------------------------------------------------------------- verify and info
+
+TEST_CASE("verify names the section of a byte flipped in each section in turn", "[cli]") {
+  TempDir dir;
+  const std::string good = dir.file("good.bbsnap");
+  pack(kSpecDir / "examples" / "full.json", good);
+  RunResult ok = run_bbsnap({"verify", good});
+  CHECK_EXIT(ok, 0);
+  CHECK(ok.out == "ok " + good +
+                      ": format 1, spec_version 1, 10 sections, 4 slots in 1 chunk (7 value bytes), 3344 bytes\n");
+
+  const json info = info_json(good);
+  const auto bytes = read_file(good);
+  struct Damage {
+    std::uint64_t offset;
+    std::string section;
+  };
+  std::vector<Damage> damages = {{20, "header"}, {info["table_offset"].get<std::uint64_t>() + 3, "section_table"}};
+  for (const json& s : info["sections"]) {
+    const auto offset = s["offset"].get<std::uint64_t>();
+    const auto payload = s["payload_length"].get<std::uint64_t>();
+    const auto length = s["length"].get<std::uint64_t>();
+    const auto name = s["name"].get<std::string>();
+    damages.push_back({offset + payload + (length - payload) / 2, name});  // its metadata
+    if (payload > 0) damages.push_back({offset + 1, name});                // a slot value
+  }
+  REQUIRE(damages.size() == 13);
+  for (const Damage& d : damages) {
+    INFO("byte " << d.offset << " in " << d.section);
+    auto copy = bytes;
+    copy[d.offset] ^= 0x01;
+    write_file(dir.file("damaged.bbsnap"), copy);
+    RunResult r = run_bbsnap({"verify", dir.file("damaged.bbsnap")});
+    CHECK_EXIT(r, 1);
+    CHECK(one_line(r.err));
+    CHECK(r.out.empty());
+    CHECK(r.err.find(" in section " + d.section + " at offset ") != std::string::npos);
+  }
+}
+
+TEST_CASE("verify checks spec_version as expected", "[cli]") {
+  TempDir dir;
+  json doc = json::parse(read_text(kSpecDir / "examples" / "full.json"));
+  doc["framework"]["spec_version"] = 7;
+  pack("-", dir.file("v7.bbsnap"), doc.dump());
+  RunResult r = run_bbsnap({"verify", dir.file("v7.bbsnap")});
+  CHECK_EXIT(r, 1);
+  CHECK(one_line(r.err));
+  CHECK(r.err.find("spec_version_mismatch in section framework") != std::string::npos);
+  r = run_bbsnap({"verify", dir.file("v7.bbsnap"), "--expect-spec-version", "7"});
+  CHECK_EXIT(r, 0);
+  CHECK(r.out.find("spec_version 7") != std::string::npos);
+  // The inspecting commands take any spec_version.
+  CHECK(json::parse(dump(dir.file("v7.bbsnap")))["framework"]["spec_version"] == 7);
+  CHECK(info_json(dir.file("v7.bbsnap"))["spec_version"] == 7);
+}
+
+TEST_CASE("info shows the header and every section with its entries", "[cli]") {
+  TempDir dir;
+  const std::string file = dir.file("full.bbsnap");
+  pack(kSpecDir / "examples" / "full.json", file);
+  const json info = info_json(file);
+  CHECK(info["format_version"] == 1);
+  CHECK(info["spec_version"] == 1);
+  CHECK(info["file_size"] == fs::file_size(file));
+  const std::map<std::string, int> entries = {
+      {"slot_chunk[0]", 4}, {"slot_index", 1}, {"frontier", 4}, {"pending_async", 3}, {"execution_state", 2},
+      {"framework", 15},    {"bus", 3},        {"ingress", 5},  {"wire_states", 3},   {"pending_completions", 2},
+  };
+  auto snapshot = bbsnap::Snapshot::open(file);
+  REQUIRE_OK(snapshot);
+  REQUIRE(info["sections"].size() == snapshot->sections().size());
+  for (std::size_t i = 0; i < info["sections"].size(); ++i) {
+    const json& s = info["sections"][i];
+    const bbsnap::format::SectionEntry& e = snapshot->sections()[i];
+    INFO(s.dump());
+    CHECK(s["entries"] == entries.at(s["name"].get<std::string>()));
+    CHECK(s["offset"] == e.offset);
+    CHECK(s["length"] == e.length);
+    CHECK(s["payload_length"] == e.payload_length);
+    CHECK(s["kind_id"] == e.kind);
+    char checksum[17];
+    std::snprintf(checksum, sizeof checksum, "%016llx", static_cast<unsigned long long>(e.checksum));
+    CHECK(s["checksum"] == checksum);
+  }
+  CHECK(info["sections"][5]["entries_detail"] ==
+        json::parse(R"({"counters":4,"fired_phases":3,"address_book":2,"blocklist":1,"allowlist":0,)"
+                    R"("health":2,"backoff_table":1,"pending_outbound":2})"));
+
+  RunResult text = run_bbsnap({"info", file});
+  CHECK_EXIT(text, 0);
+  for (const auto& [name, count] : entries) CHECK(text.out.find(name) != std::string::npos);
+  CHECK(text.out.find("file size       3344 bytes") != std::string::npos);
+}
+
+// ---------------------------------------------------------------- diff
+
+namespace {
+
+json diff_json(const std::string& a, const std::string& b, int expected_exit) {
+  RunResult r = run_bbsnap({"diff", a, b, "--json"});
+  CHECK_EXIT(r, expected_exit);
+  CHECK(r.err.empty());
+  return json::parse(r.out);
+}
+
+// (area, change, key) of each difference.
+std::set<std::string> summary(const json& diff) {
+  std::set<std::string> out;
+  for (const json& d : diff["differences"]) {
+    out.insert(d["area"].get<std::string>() + " " + d["change"].get<std::string>() + " " +
+               d.value("key", json()).dump());
+  }
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("diff of one changed slot and one changed counter reports exactly those", "[cli]") {
+  TempDir dir;
+  const std::string a = dir.file("a.bbsnap"), b = dir.file("b.bbsnap");
+  json doc = json::parse(read_text(kSpecDir / "examples" / "full.json"));
+  pack("-", a, doc.dump());
+  doc["slot_table"][0]["value"] = "00ff11";  // (1, 1), same size
+  doc["framework"]["counters"]["bytes_in"] = 123456790;
+  pack("-", b, doc.dump());
+
+  const json diff = diff_json(a, b, 1);
+  CHECK(diff["equal"] == false);
+  REQUIRE(diff["differences"].size() == 2);
+  CHECK(diff["differences"][0] == json::parse(R"({"section":"slot_chunk[0]","area":"slot_table","change":"changed",
+      "key":{"site":1,"exec":1},"old":3,"new":3,"note":"contents differ"})"));
+  CHECK(diff["differences"][1] == json::parse(R"({"section":"framework","area":"framework.counters",
+      "change":"changed","key":"bytes_in","old":123456789,"new":123456790})"));
+  for (const json& s : diff["sections"]) {
+    const bool changed = s["name"] == "slot_chunk[0]" || s["name"] == "framework";
+    CHECK(s["status"] == (changed ? "differs" : "equal"));
+  }
+
+  RunResult text = run_bbsnap({"diff", a, b});
+  CHECK_EXIT(text, 1);
+  CHECK(text.out == "--- " + a + "\n+++ " + b +
+                        "\n"
+                        "sections: 2 differ (slot_chunk[0], framework), 8 equal\n"
+                        "~ slot_table (site 1, exec 1): 3 bytes -> 3 bytes, contents differ\n"
+                        "~ framework.counters[\"bytes_in\"]: 123456789 -> 123456790\n"
+                        "2 differences\n");
+
+  // No difference: exit 0, also for a file packed again.
+  pack(kSpecDir / "examples" / "full.json", dir.file("again.bbsnap"));
+  RunResult same = run_bbsnap({"diff", a, dir.file("again.bbsnap")});
+  CHECK_EXIT(same, 0);
+  CHECK(same.out.find("sections: 10 equal\nno difference in the state\n") != std::string::npos);
+  CHECK(diff_json(a, a, 0)["differences"].empty());
+}
+
+TEST_CASE("diff reports slots, counters, peers, lists by position and scalars", "[cli]") {
+  TempDir dir;
+  const std::string a = dir.file("a.bbsnap"), b = dir.file("b.bbsnap");
+  json doc = json::parse(read_text(kSpecDir / "examples" / "full.json"));
+  pack("-", a, doc.dump());
+  doc["slot_table"].push_back({{"site", 5}, {"exec", 5}, {"value", std::string(200, 'a')}});  // 100 bytes
+  doc["slot_table"].erase(1);  // (1, 2) = null
+  doc["slot_table"][1]["value"] = nullptr;  // (2, 0): "" -> null
+  doc["framework"]["counters"].erase("");
+  doc["framework"]["counters"]["peers.lost"] = 1;
+  doc["framework"]["peer_governor"]["blocklist"].push_back("0004deadbeef");
+  doc["framework"]["peer_governor"]["allowlist"] = nullptr;
+  doc["framework"]["address_book"].erase(0);
+  doc["framework"]["peer_governor"]["health"][1][1] = 1;
+  doc["ingress"].erase(3);
+  doc["pending_completions"][1]["cmd_id"] = 11;
+  doc["framework"]["next_exec_id"] = 0;
+  doc["wire_states"]["3"] = "0103";
+  pack("-", b, doc.dump());
+
+  const json diff = diff_json(a, b, 1);
+  const std::set<std::string> expected = {
+      R"(slot_table removed {"exec":2,"site":1})",
+      R"(slot_table changed {"exec":0,"site":2})",
+      R"(slot_table added {"exec":5,"site":5})",
+      R"(framework.counters removed "")",
+      R"(framework.counters added "peers.lost")",
+      R"(framework.address_book removed "1220abababababababababababababababababababababababababababababababab")",
+      R"(framework.peer_governor.blocklist added "0004deadbeef")",
+      R"(framework.peer_governor.allowlist changed null)",
+      R"(framework.peer_governor.health changed "0004deadbeef")",
+      R"(framework.next_exec_id changed null)",
+      R"(ingress removed 4)",
+      R"(ingress changed 3)",
+      R"(wire_states changed "3")",
+      R"(pending_completions changed 1)",
+  };
+  CHECK(summary(diff) == expected);
+  for (const json& d : diff["differences"]) {
+    if (d["area"] == "slot_table" && d["change"] == "added") CHECK(d["new"] == 100);
+    if (d["area"] == "slot_table" && d["change"] == "changed") CHECK((d["old"] == 0 && d["new"].is_null()));
+    if (d["area"] == "framework.next_exec_id") CHECK((d["old"] == 18446744073709551615ULL && d["new"] == 0));
+  }
+  RunResult text = run_bbsnap({"diff", a, b});
+  CHECK_EXIT(text, 1);
+  CHECK(text.out.find("+ slot_table (site 5, exec 5): 100 bytes\n") != std::string::npos);
+  CHECK(text.out.find("- slot_table (site 1, exec 2): null\n") != std::string::npos);
+  CHECK(text.out.find("+ framework.peer_governor.blocklist peer 0004deadbeef\n") != std::string::npos);
+  CHECK(text.out.find("~ framework.next_exec_id: 18446744073709551615 -> 0\n") != std::string::npos);
+  CHECK(text.out.find("14 differences\n") != std::string::npos);
+}
+
+TEST_CASE("diff compares random states as their dumps do", "[cli]") {
+  TempDir dir;
+  const std::string a = dir.file("a.bbsnap"), b = dir.file("b.bbsnap");
+  for (std::uint64_t seed = 1000; seed < 1012; ++seed) {
+    INFO("seed " << seed);
+    pack("-", a, bbsnap::json::to_json(random_state(seed)));
+    pack("-", b, bbsnap::json::to_json(random_state(seed + 1)));
+    const json diff = diff_json(a, b, dump(a) == dump(b) ? 0 : 1);
+    const json self = diff_json(a, a, 0);
+    CHECK(self["differences"].empty());
+  }
+}

@@ -1,0 +1,49 @@
+// What every bbsnap command shares: exit codes, the one-line error report,
+// opening a snapshot, and how each command adds itself to the command line.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "bbsnap/reader.h"
+#include "bbsnap/status.h"
+
+namespace CLI {
+class App;
+}
+
+namespace bbsnap::tool {
+
+// The exit status, the same for every command.
+enum Exit : int {
+  kOk = 0,       // success; for diff: the two states are equal
+  kInvalid = 1,  // the data is invalid: a corrupt or refused snapshot, an invalid
+                 // state document; for diff: the states differ (as diff(1) does)
+  kUsage = 2,    // usage or I/O error: bad arguments, missing or unreadable input,
+                 // unwritable destination
+};
+
+// Prints "bbsnap COMMAND: MESSAGE" as one line on standard error; returns `code`.
+int fail(std::string_view command, int code, std::string_view message);
+
+// Reports a library error about the file `path` and returns its exit code:
+// io (and invalid_argument, a misuse) are kUsage, anything said about the data
+// is kInvalid. Snapshot errors name the section and the byte offset.
+int fail(std::string_view command, std::string_view path, const Error& error);
+
+// Opens a snapshot. `expected_spec_version` nullopt accepts any spec_version,
+// for the commands that inspect a file rather than restore it.
+Result<Snapshot> open_snapshot(const std::string& path, Verification verification,
+                               std::optional<std::uint32_t> expected_spec_version = std::nullopt);
+
+// Each command registers itself (options, help, example) on the `bbsnap` app;
+// when it runs, its exit status goes to `exit_code`.
+void add_pack_command(CLI::App& app, int& exit_code);
+void add_dump_command(CLI::App& app, int& exit_code);
+void add_verify_command(CLI::App& app, int& exit_code);
+void add_info_command(CLI::App& app, int& exit_code);
+void add_diff_command(CLI::App& app, int& exit_code);
+
+}  // namespace bbsnap::tool

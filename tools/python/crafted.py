@@ -1,0 +1,282 @@
+"""Hand-built files for the cross-check: what a buggy or hostile writer
+could write, with every checksum valid, so that only the rules of FORMAT.md
+decide. Each case names the verdict FORMAT.md gives it: "ok" or an error
+code (the section is compared with the C++ reader's, not listed here).
+
+Metadata is built with the FlatBuffers Python Builder; `build_file` lays
+sections out and seals them as FORMAT.md §2-§4 say.
+"""
+
+import struct
+
+import flatbuffers
+
+import bbsnap_read as bbsnap
+
+U64_MAX = (1 << 64) - 1
+
+
+# ---------------------------------------------------------------- files
+
+def sections_of(data):
+    """[kind, flags, payload, metadata] of each section of a valid file."""
+    table_offset, count = struct.unpack_from("<QI", data, 24)
+    out = []
+    for i in range(count):
+        kind, flags, offset, length, payload_length, _ = struct.unpack_from("<IIQQQQ", data, table_offset + 40 * i)
+        out.append([kind, flags, data[offset:offset + payload_length], data[offset + payload_length:offset + length]])
+    return out
+
+
+def build_file(sections):
+    """Lays sections out (§4.1) and seals them (§2, §3)."""
+    out = bytearray(64)
+    entries = []
+    for kind, flags, payload, meta in sections:
+        offset = bbsnap.align_up(len(out))
+        out += bytes(offset - len(out)) + payload + meta
+        entries.append(struct.pack("<IIQQQ", kind, flags, offset, len(payload) + len(meta), len(payload)))
+    table_offset = bbsnap.align_up(len(out))
+    out += bytes(table_offset - len(out))
+    for entry, (_, _, _, meta) in zip(entries, sections):
+        out += entry + struct.pack("<Q", bbsnap.xxh3(meta, bbsnap.xxh3(entry)))
+    header = bbsnap.MAGIC + struct.pack("<IIQQII", 1, 0, len(out), table_offset, len(sections), 0)
+    header += struct.pack("<QQ", bbsnap.xxh3(bytes(out[table_offset:]), bbsnap.TABLE_SEED), 0)
+    out[:64] = header + struct.pack("<Q", bbsnap.xxh3(header, bbsnap.HEADER_SEED))
+    return bytes(out)
+
+
+def metadata(base, kind):
+    return next(s[3] for s in base if s[0] == kind)
+
+
+def replaced(base, kind, meta=None, payload=b"", flags=1):
+    """The base file's sections with the one of `kind` replaced."""
+    return [[kind, flags, payload, meta] if s[0] == kind else s for s in base]
+
+
+# ---------------------------------------------------------------- metadata
+
+def table(b, fields):
+    """A table from {field id: (type, value)}; type u8, bool, u32, u64 or
+    off (an offset already built). Every given field is written, defaults
+    included."""
+    b.StartObject(max(fields, default=-1) + 1)
+    prepend = {"u8": b.PrependUint8Slot, "bool": b.PrependBoolSlot, "u32": b.PrependUint32Slot,
+               "u64": b.PrependUint64Slot, "off": b.PrependUOffsetTRelativeSlot}
+    for field_id, (kind, value) in fields.items():
+        prepend[kind](field_id, value, None)
+    return b.EndObject()
+
+
+def offsets(b, items):
+    b.StartVector(4, len(items), 4)
+    for item in reversed(items):
+        b.PrependUOffsetTRelative(item)
+    return b.EndVector()
+
+
+def byte_vector(b, data, alignment=16):
+    b.StartVector(1, len(data), alignment)
+    for byte in reversed(data):
+        b.PrependUint8(byte)
+    return b.EndVector()
+
+
+def words(b, values, fmt="<Q"):
+    """A vector of u64s, or of structs given as tuples packed with fmt."""
+    size = struct.calcsize(fmt)
+    b.StartVector(size, len(values), 8)
+    for value in reversed(values):
+        b.head -= size
+        struct.pack_into(fmt, b.Bytes, b.head, *(value if isinstance(value, tuple) else (value,)))
+    return b.EndVector()
+
+
+def finish(b, root):
+    b.Finish(root)
+    return bytes(b.Output())
+
+
+def framework(fields_of):
+    """Framework metadata: spec_version 1 plus fields_of(builder)."""
+    b = flatbuffers.Builder(256)
+    fields = {0: ("u32", 1)}
+    fields.update(fields_of(b))
+    return finish(b, table(b, fields))
+
+
+def counters(*names):
+    def fields(b):
+        return {1: ("off", offsets(b, [table(b, {0: ("off", b.CreateString(n)), 1: ("u64", 7)}) for n in names]))}
+    return framework(fields)
+
+
+def fired_phases_sharing_one_string(count, length):
+    def fields(b):
+        s = b.CreateString("x" * length)
+        return {2: ("off", offsets(b, [s] * count))}
+    return framework(fields)
+
+
+def ingress_sharing_one_item(count):
+    b = flatbuffers.Builder(256)
+    event = table(b, {0: ("u64", 5)})  # TimerMatured
+    item = table(b, {0: ("u8", 4), 1: ("off", event)})
+    return finish(b, table(b, {0: ("off", offsets(b, [item] * count))}))
+
+
+def ingress_item(event_type, with_event=True, event_fields=None):
+    b = flatbuffers.Builder(256)
+    event = table(b, {0: ("u64", 5)} if event_fields is None else event_fields)
+    fields = {} if event_type is None else {0: ("u8", event_type)}
+    if with_event:
+        fields[1] = ("off", event)
+    return finish(b, table(b, {0: ("off", offsets(b, [table(b, fields)]))}))
+
+
+def wire_states_sharing_one_vector(count, length):
+    b = flatbuffers.Builder(256)
+    data = byte_vector(b, bytes(range(length)))
+    entries = [table(b, {0: ("u32", i), 1: ("off", data)}) for i in range(count)]
+    return finish(b, table(b, {0: ("off", offsets(b, entries))}))
+
+
+def wire_state(data, alignment):
+    b = flatbuffers.Builder(256)
+    entry = table(b, {0: ("u32", 3), 1: ("off", byte_vector(b, data, alignment))})
+    return finish(b, table(b, {0: ("off", offsets(b, [entry]))}))
+
+
+def pending_async(deadline_ns):
+    b = flatbuffers.Builder(256)
+    fields = {0: ("u64", 7), 3: ("off", words(b, [1, 2]))}
+    if deadline_ns is not None:
+        fields[4] = ("u64", deadline_ns)
+    return finish(b, table(b, {0: ("off", offsets(b, [table(b, fields)]))}))
+
+
+def peer_health_down(byte):
+    return framework(lambda b: {4: ("off", table(b, {2: ("off", offsets(b, [table(b, {3: ("u8", byte)})]))}))})
+
+
+def framework_with_extra_field():
+    """A field id beyond the schema (a later version's field): ignored."""
+    return framework(lambda b: {12: ("u64", 99)})
+
+
+def empty_root():
+    b = flatbuffers.Builder(64)
+    return finish(b, table(b, {}))
+
+
+def slot_sections(base, chunk_offset, slots, payload):
+    """A slot_index and one slot_chunk holding `slots`, (site, exec,
+    value_offset, value_length, has_value, hash or None = the right one)."""
+    entries = []
+    for site, exec_, value_offset, value_length, has_value, value_hash in slots:
+        if value_hash is None:
+            value = payload[value_offset:value_offset + value_length]
+            value_hash = bbsnap.xxh3(value, chunk_offset + value_offset) if has_value else 0
+        entries.append((site, exec_, value_offset, value_length, value_hash, has_value))
+    b = flatbuffers.Builder(256)
+    chunk = finish(b, table(b, {0: ("off", words(b, entries, "<5QB7x"))}))
+    b = flatbuffers.Builder(256)
+    first, last = slots[0][:2], slots[-1][:2]
+    index = finish(b, table(b, {0: ("off", words(b, [(*first, *last, len(slots))], "<5Q"))}))
+    rest = [s for s in base if s[0] != bbsnap.SLOT_INDEX]
+    return [[7, 1, payload, chunk], [6, 1, b"", index]] + rest
+
+
+# ---------------------------------------------------------------- cases
+
+def boundary_cases(base):
+    """Sharing around the limits of FORMAT.md §10: max_tables (visits of one
+    shared ingress item) and the content budget (visits of one shared
+    string, counted as §5.1 says: strings, byte vectors and vectors of u64
+    or structs; not the vectors of offsets). No verdict is listed: both
+    readers must agree at every count."""
+    out = []
+    for count in range(2, 48):
+        out.append((f"{count} ingress events sharing one item", None,
+                    build_file(replaced(base, 3, ingress_sharing_one_item(count)))))
+        for length in (0, 3):
+            out.append((f"{count} fired phases sharing one string of {length} bytes", None,
+                        build_file(replaced(base, 1, fired_phases_sharing_one_string(count, length)))))
+    return out
+
+
+def cases(empty_file):
+    """(name, expected verdict, file bytes) built on the empty state's file.
+    Section kinds by number: 1 framework, 3 ingress, 5 frontier, 6
+    slot_index, 7 slot_chunk, 8 pending_async, 10 wire_states."""
+    base = sections_of(empty_file)
+    value = b"\x01\x02\x03" + bytes(61)
+    huge = U64_MAX - 63 + 1  # value_offset 64 + this wraps to 1 in u64 arithmetic
+    out = [
+        ("empty file", "truncated", b""),
+        ("magic only", "truncated", bbsnap.MAGIC),
+        ("one byte x", "bad_magic", b"x"),
+        ("4 bytes of the magic", "truncated", bbsnap.MAGIC[:4]),
+        ("one byte appended", "malformed_section", empty_file + b"\0"),
+        ("one byte missing", "truncated", empty_file[:-1]),
+        ("no sections", "missing_section", build_file([])),
+        ("framework required bit clear", "ok", build_file([[k, 0 if k == 1 else f, p, m] for k, f, p, m in base])),
+        ("framework with a payload area", "malformed_section", build_file(replaced(base, 1, metadata(base, 1), bytes(64)))),
+        ("second frontier", "malformed_section", build_file(base + [[5, 1, b"", metadata(base, 5)]])),
+        ("kind 0", "malformed_section", build_file(base + [[0, 0, b"", metadata(base, 5)]])),
+        ("optional kind 11 with a payload", "ok", build_file(base + [[11, 0, b"\xff" * 64, b"anything"]])),
+        ("required kind 11", "unsupported_feature", build_file(base + [[11, 1, b"", b"anything"]])),
+        ("metadata of 8 bytes", "malformed_section", build_file(replaced(base, 10, bytes(8)))),
+        ("no metadata", "malformed_section", build_file(replaced(base, 10, b""))),
+        ("framework without fields: spec_version 0", "spec_version_mismatch", build_file(replaced(base, 1, empty_root()))),
+        ("framework: only spec_version 1", "ok", build_file(replaced(base, 1, framework(lambda b: {})))),
+        ("framework: allowlist present and empty", "ok", build_file(replaced(base, 1, framework(
+            lambda b: {4: ("off", table(b, {1: ("off", offsets(b, []))}))})))),
+        ("framework: a field id beyond the schema", "ok", build_file(replaced(base, 1, framework_with_extra_field()))),
+        ("slot_index without its vector", "ok", build_file(replaced(base, 6, empty_root()))),
+        ("counters in bytewise order", "ok", build_file(replaced(base, 1, counters(
+            "", "a", "a\0", "b", "z", "\u00e9", "\uff61", "\U00010000", "\U0010ffff")))),
+        ("counters in UTF-16 order", "malformed_section", build_file(replaced(base, 1, counters("\U00010000", "\uff61")))),
+        ("counter twice", "malformed_section", build_file(replaced(base, 1, counters("a", "a")))),
+        ("counter name overlong NUL", "malformed_section", build_file(replaced(base, 1, counters(b"\xc0\x80")))),
+        ("counter name surrogate", "malformed_section", build_file(replaced(base, 1, counters(b"\xed\xa0\x80")))),
+        ("counter name above U+10FFFF", "malformed_section", build_file(replaced(base, 1, counters(b"\xf4\x90\x80\x80")))),
+        ("counter name truncated sequence", "malformed_section", build_file(replaced(base, 1, counters(b"a\xc3")))),
+        ("64 fired phases sharing one string", "malformed_section",
+         build_file(replaced(base, 1, fired_phases_sharing_one_string(64, 100)))),
+        ("2 fired phases sharing one string", "ok", build_file(replaced(base, 1, fired_phases_sharing_one_string(2, 3)))),
+        ("200 ingress events sharing one item", "malformed_section", build_file(replaced(base, 3, ingress_sharing_one_item(200)))),
+        ("3 ingress events sharing one item", "ok", build_file(replaced(base, 3, ingress_sharing_one_item(3)))),
+        ("ingress event_type 0", "malformed_section", build_file(replaced(base, 3, ingress_item(0)))),
+        ("ingress event_type absent", "malformed_section", build_file(replaced(base, 3, ingress_item(None)))),
+        ("ingress AppEvent without fields", "ok", build_file(replaced(base, 3, ingress_item(2, event_fields={})))),
+        ("ingress event_type 6", "malformed_section", build_file(replaced(base, 3, ingress_item(6)))),
+        ("ingress TimerMatured without its table", "malformed_section",
+         build_file(replaced(base, 3, ingress_item(4, with_event=False)))),
+        ("ingress Envelope without its table", "malformed_section",
+         build_file(replaced(base, 3, ingress_item(1, with_event=False)))),
+        ("10 wire states sharing one vector", "malformed_section",
+         build_file(replaced(base, 10, wire_states_sharing_one_vector(10, 64)))),
+        ("wire state bytes 16-aligned", "ok", build_file(replaced(base, 10, wire_state(b"\x01\x02", 16)))),
+        ("wire state bytes 4-aligned", "malformed_section", build_file(replaced(base, 10, wire_state(b"\x01\x02", 4)))),
+        ("PeerHealth.down stored as 2", "ok", build_file(replaced(base, 1, peer_health_down(2)))),
+        ("deadline_ns Some(0)", "ok", build_file(replaced(base, 8, pending_async(0)))),
+        ("deadline_ns None", "ok", build_file(replaced(base, 8, pending_async(None)))),
+        ("slots: value, None, empty at the payload's end", "ok", build_file(slot_sections(
+            base, 64, [(1, 1, 0, 3, 1, None), (1, 2, 0, 0, 0, None), (1, 3, 64, 0, 1, None)], value))),
+        ("slots: only None, payload area of 64 zero bytes", "malformed_section", build_file(slot_sections(
+            base, 64, [(1, 1, 0, 0, 0, None)], bytes(64)))),
+        ("slots: None with a value_length", "malformed_section", build_file(slot_sections(
+            base, 64, [(1, 1, 0, 3, 0, 0)], b""))),
+        ("slots: has_value 2", "malformed_section", build_file(slot_sections(base, 64, [(1, 1, 0, 3, 2, None)], value))),
+        ("slots: value_length wrapping around 2^64", "malformed_section", build_file(slot_sections(
+            base, 64, [(1, 1, 0, 1, 1, None), (1, 2, 64, huge, 1, 0)], value))),
+        ("slots: value past the payload area", "malformed_section", build_file(slot_sections(
+            base, 64, [(1, 1, 0, 65, 1, 0)], value))),
+        ("slots: keys out of order", "malformed_section", build_file(slot_sections(
+            base, 64, [(2, 1, 0, 0, 0, None), (1, 1, 0, 0, 0, None)], b""))),
+        ("slots: nonzero byte after a value", "nonzero_padding", build_file(slot_sections(
+            base, 64, [(1, 1, 0, 3, 1, None)], value[:3] + b"\x01" + value[4:]))),
+    ]
+    return out + boundary_cases(base)
