@@ -19,6 +19,7 @@
 
 #include "bbsnap/reader.h"
 #include "bbsnap/writer.h"
+#include "container_builder.h"
 #include "random_state.h"
 #include "require_ok.h"
 #include "test_files.h"
@@ -26,6 +27,7 @@
 using namespace bbsnap;
 using bbsnap::testing::full_example_state;
 using bbsnap::testing::random_state;
+using namespace bbsnap::testing;
 using format::Header;
 using format::SectionEntry;
 
@@ -54,120 +56,7 @@ std::string kind_name(std::uint32_t kind) {
   return "kind_" + std::to_string(kind);
 }
 
-// ---------------------------------------------------------------- raw access
-
-Header get_header(std::span<const std::uint8_t> file) {
-  Header h;
-  std::memcpy(&h, file.data(), sizeof h);
-  return h;
-}
-
-void put_header(Bytes& file, const Header& h) { std::memcpy(file.data(), &h, sizeof h); }
-
-SectionEntry get_entry(std::span<const std::uint8_t> file, std::uint64_t table_offset, std::uint32_t i) {
-  SectionEntry e;
-  std::memcpy(&e, file.data() + table_offset + std::uint64_t{i} * sizeof e, sizeof e);
-  return e;
-}
-
-void put_entry(Bytes& file, std::uint64_t table_offset, std::uint32_t i, const SectionEntry& e) {
-  std::memcpy(file.data() + table_offset + std::uint64_t{i} * sizeof e, &e, sizeof e);
-}
-
-std::uint64_t header_checksum(const Header& h) {
-  return XXH3_64bits_withSeed(&h, format::kHeaderChecksummedBytes, format::kHeaderSeed);
-}
-
-std::uint64_t section_checksum(const SectionEntry& e, std::span<const std::uint8_t> metadata) {
-  std::uint64_t seed = XXH3_64bits(&e, format::kSectionSeedBytes);
-  return XXH3_64bits_withSeed(metadata.data(), metadata.size(), seed);
-}
-
-// Recomputes the header checksum only.
-void reseal_header(Bytes& file) {
-  Header h = get_header(file);
-  h.header_checksum = header_checksum(h);
-  put_header(file, h);
-}
-
-// Recomputes the table checksum over the table really at `table_offset`
-// (whatever the header now claims), then the header checksum.
-void reseal(Bytes& file, std::uint64_t table_offset) {
-  Header h = get_header(file);
-  h.table_checksum = XXH3_64bits_withSeed(file.data() + table_offset, file.size() - table_offset, format::kTableSeed);
-  put_header(file, h);
-  reseal_header(file);
-}
-
-// A copy of `good` with its header edited and its header checksum resealed.
-Bytes with_header(const Bytes& good, const std::function<void(Header&)>& edit) {
-  Bytes file = good;
-  Header h = get_header(file);
-  edit(h);
-  put_header(file, h);
-  reseal_header(file);
-  return file;
-}
-
-// A copy of `good` with entry `i` edited, table and header checksums resealed.
-Bytes with_entry(const Bytes& good, std::uint32_t i, const std::function<void(SectionEntry&)>& edit) {
-  Bytes file = good;
-  std::uint64_t table_offset = get_header(good).table_offset;
-  SectionEntry e = get_entry(file, table_offset, i);
-  edit(e);
-  put_entry(file, table_offset, i, e);
-  reseal(file, table_offset);
-  return file;
-}
-
-// A file as a list of sections, and back: reassembled in the list's order,
-// each section at the next 64-byte boundary, a fresh table and header.
-struct Piece {
-  SectionEntry entry;
-  Bytes body;  // the section's bytes: payload area then metadata
-};
-
-std::vector<Piece> split(const Bytes& file) {
-  Header h = get_header(file);
-  std::vector<Piece> pieces;
-  for (std::uint32_t i = 0; i < h.section_count; ++i) {
-    SectionEntry e = get_entry(file, h.table_offset, i);
-    pieces.push_back({e, Bytes(file.begin() + static_cast<std::ptrdiff_t>(e.offset),
-                               file.begin() + static_cast<std::ptrdiff_t>(e.offset + e.length))});
-  }
-  return pieces;
-}
-
-enum class SectionChecksums { keep, reseal };
-
-Bytes assemble(std::vector<Piece> pieces, SectionChecksums checksums) {
-  Bytes file(kHeaderSize, 0);
-  auto pad = [&] { file.resize(format::align_up(file.size()), 0); };
-  for (Piece& p : pieces) {
-    pad();
-    p.entry.offset = file.size();
-    p.entry.length = p.body.size();
-    if (checksums == SectionChecksums::reseal) {
-      std::span<const std::uint8_t> body(p.body);
-      p.entry.checksum = section_checksum(p.entry, body.subspan(p.entry.payload_length));
-    }
-    file.insert(file.end(), p.body.begin(), p.body.end());
-  }
-  pad();
-  Header h{};
-  std::memcpy(h.magic, format::kMagic.data(), sizeof h.magic);
-  h.format_version = format::kFormatVersion;
-  h.table_offset = file.size();
-  h.section_count = static_cast<std::uint32_t>(pieces.size());
-  for (const Piece& p : pieces) {
-    const auto* raw = reinterpret_cast<const std::uint8_t*>(&p.entry);
-    file.insert(file.end(), raw, raw + sizeof p.entry);
-  }
-  h.file_length = file.size();
-  put_header(file, h);
-  reseal(file, h.table_offset);
-  return file;
-}
+// Raw access, resealing, split and assemble: container_builder.h.
 
 // ---------------------------------------------------------------- opening
 
