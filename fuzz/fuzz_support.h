@@ -25,15 +25,8 @@ namespace bbsnap::fuzz {
 
 // An aligned, writable copy of `bytes` (from_bytes needs 64-byte alignment,
 // as in a mapping), exactly `bytes.size()` long so that ASan sees any read
-// past its end.
-//
-// Workaround for a reported library bug: Snapshot::from_bytes / open on an
-// empty span whose data() is null (an empty file, `{}`) passes the null
-// pointer to memcmp in container.cc check_magic(), undefined behaviour that
-// UBSan reports (fuzz/regressions/README.md). Until it is fixed, an empty
-// input is handed over as an empty span at a real address, so that fuzzing
-// gets past the empty input libFuzzer always tries first. Remove the
-// special case once check_magic() is fixed.
+// past its end. An empty input is an empty span with a null data(), as an
+// empty file's mapping is.
 class Input {
  public:
   explicit Input(std::span<const std::uint8_t> bytes);
@@ -45,12 +38,12 @@ class Input {
   std::size_t size_;
 };
 
-// Library bugs found by fuzzing, reported and not yet fixed
-// (fuzz/regressions/README.md). A fuzz target skips an input that would
-// trigger one, so that fuzzing goes on to find the next bug rather than the
-// same one again. `file` is what would be opened. Setting the environment
-// variable BBSNAP_FUZZ_UNMASK=1 turns the masks off: the regression inputs
-// then reproduce the bugs. Each mask is removed with its bug's fix.
+// Masks for library bugs found by fuzzing, reported and not yet fixed
+// (fuzz/regressions/README.md; there are none at the moment). A fuzz target
+// skips an input that would trigger one, so that fuzzing goes on to find the
+// next bug rather than the same one again. `file` is what would be opened.
+// The environment variable BBSNAP_FUZZ_UNMASK=1 turns the masks off, so that
+// the regression inputs reproduce the bugs. A mask goes with its bug's fix.
 bool known_bug(std::span<const std::uint8_t> file);
 
 // Recomputes every checksum of the format wherever the file's structure lets

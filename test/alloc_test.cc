@@ -40,6 +40,25 @@ void* operator new(std::size_t size) { return counted_alloc(size, 0); }
 void* operator new[](std::size_t size) { return counted_alloc(size, 0); }
 void* operator new(std::size_t size, std::align_val_t a) { return counted_alloc(size, static_cast<std::size_t>(a)); }
 void* operator new[](std::size_t size, std::align_val_t a) { return counted_alloc(size, static_cast<std::size_t>(a)); }
+// The nothrow forms too (std::stable_sort's buffer, for one): otherwise the
+// toolchain's would serve them, uncounted, and the replaced delete would free
+// memory it did not allocate.
+template <typename... Alignment>
+void* counted_alloc_nothrow(std::size_t size, Alignment... a) noexcept {
+  try {
+    return counted_alloc(size, static_cast<std::size_t>(a)...);
+  } catch (const std::bad_alloc&) {
+    return nullptr;
+  }
+}
+void* operator new(std::size_t size, const std::nothrow_t&) noexcept { return counted_alloc_nothrow(size, std::align_val_t{0}); }
+void* operator new[](std::size_t size, const std::nothrow_t&) noexcept { return counted_alloc_nothrow(size, std::align_val_t{0}); }
+void* operator new(std::size_t size, std::align_val_t a, const std::nothrow_t&) noexcept { return counted_alloc_nothrow(size, a); }
+void* operator new[](std::size_t size, std::align_val_t a, const std::nothrow_t&) noexcept { return counted_alloc_nothrow(size, a); }
+void operator delete(void* p, const std::nothrow_t&) noexcept { std::free(p); }
+void operator delete[](void* p, const std::nothrow_t&) noexcept { std::free(p); }
+void operator delete(void* p, std::align_val_t, const std::nothrow_t&) noexcept { std::free(p); }
+void operator delete[](void* p, std::align_val_t, const std::nothrow_t&) noexcept { std::free(p); }
 void operator delete(void* p) noexcept { std::free(p); }
 void operator delete[](void* p) noexcept { std::free(p); }
 void operator delete(void* p, std::size_t) noexcept { std::free(p); }
