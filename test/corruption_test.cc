@@ -563,6 +563,22 @@ TEST_CASE("lazy mode: damage to one section's metadata is reported for that sect
 
 // ================================================================ bytes swapped or moved
 
+TEST_CASE("lazy mode: to_model() fails on any damaged section, even one no accessor reaches") {
+  // Without slots, no chunk leads to slot_index: to_model must check it anyway.
+  TransientSnapshot state = full_example_state();
+  state.slot_table.clear();
+  const Bytes file = encode(state, 2);
+  for (const Region& damaged : map_file(file)) {
+    if (damaged.kind != Region::metadata || damaged.section == "framework") continue;
+    INFO("damaged " << damaged.section);
+    Opened opened(bbsnap::testing::with_flipped_byte(file, damaged.begin).span(), lazy());
+    REQUIRE_OK(opened.snapshot);
+    Result<TransientSnapshot> model = opened.snapshot->to_model();
+    REQUIRE_FALSE(model.ok());
+    check_error(model.error(), ErrorCode::checksum_mismatch, damaged.section, damaged.begin);
+  }
+}
+
 TEST_CASE("two sections swapped are refused even with table and header checksums recomputed") {
   for (const TestFile& file : test_files()) {
     const std::vector<Piece> pieces = split(file.bytes);
@@ -798,8 +814,10 @@ TEST_CASE("other lies in the header are refused") {
   check_error(refusal(with_header(file, [](Header& x) { x.format_version = 0; })),
               ErrorCode::unsupported_format_version, "header", 8);
   check_error(refusal(with_header(file, [](Header& x) { x.flags = 1; })), ErrorCode::unsupported_feature, "header", 12);
-  check_error(refusal(with_header(file, [](Header& x) { x.reserved0 = 1; })), ErrorCode::malformed_section, "header");
-  check_error(refusal(with_header(file, [](Header& x) { x.reserved1 = 1; })), ErrorCode::malformed_section, "header");
+  check_error(refusal(with_header(file, [](Header& x) { x.reserved0 = 1; })), ErrorCode::malformed_section, "header",
+              36);
+  check_error(refusal(with_header(file, [](Header& x) { x.reserved1 = 1; })), ErrorCode::malformed_section, "header",
+              48);
   check_error(refusal(with_header(file, [](Header& x) { x.file_length += 64; })), ErrorCode::truncated, "file",
               file.size());
   check_error(refusal(with_header(file, [](Header& x) { x.file_length -= 64; })), ErrorCode::malformed_section,

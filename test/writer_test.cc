@@ -617,3 +617,52 @@ TEST_CASE("the streaming writer writes the same bytes as write_snapshot and enco
   }
   CHECK(dir.entries() == std::vector<std::string>{"streamed.bbsnap", "whole.bbsnap"});
 }
+
+TEST_CASE("strings that are not valid UTF-8 are refused, naming where they are, and nothing is written") {
+  struct Case {
+    const char* where;
+    void (*damage)(TransientSnapshot&);
+  };
+  const std::string bad = "ok\xff";  // 0xff never occurs in UTF-8
+  static std::string text;
+  text = bad;
+  const Case cases[] = {
+      {"framework.counters key", [](TransientSnapshot& s) { s.framework.counters[text] = 1; }},
+      {"framework.fired_phases[1]", [](TransientSnapshot& s) { s.framework.fired_phases = {"a", text}; }},
+      {"bus.event_subscriptions key", [](TransientSnapshot& s) { s.bus.event_subscriptions[text] = {1}; }},
+      {"ingress[1].module_name",
+       [](TransientSnapshot& s) { s.ingress = {TimerMaturedEvent{1}, AppEvent{text, "in", {}}}; }},
+      {"ingress[0].input_name", [](TransientSnapshot& s) { s.ingress = {AppEvent{"m", "\xc3(", {}}}; }},
+      {"ingress[0].inputs[1].name",
+       [](TransientSnapshot& s) { s.ingress = {InvokeEvent{"m", {{"a", {}}, {text, {1}}}}}; }},
+      {"pending_completions[0].results[0].name",
+       [](TransientSnapshot& s) { s.pending_completions = {{7, {{"\xed\xa0\x80", {}}}}}; }},  // a surrogate
+  };
+  TempDir dir;
+  const std::string path = dir.file("s.bbsnap");
+  REQUIRE_OK(write_snapshot(path, full_example_state(), {.durable = false}));
+  const std::vector<std::uint8_t> before = bbsnap::testing::read_file(path);
+  for (const Case& c : cases) {
+    INFO(c.where);
+    TransientSnapshot state = full_example_state();
+    c.damage(state);
+    Status written = write_snapshot(path, state, {.durable = false});
+    REQUIRE_FALSE(written.ok());
+    CHECK(written.error().code == ErrorCode::invalid_argument);
+    CHECK(written.error().message.find(std::string(c.where) + " is not valid UTF-8") != std::string::npos);
+    CHECK(bbsnap::testing::read_file(path) == before);
+    CHECK(dir.entries() == std::vector<std::string>{"s.bbsnap"});
+
+    Result<AlignedBuffer> encoded = encode_snapshot(state);
+    REQUIRE_FALSE(encoded.ok());
+    CHECK(encoded.error().code == ErrorCode::invalid_argument);
+
+    Result<SnapshotWriter> writer = SnapshotWriter::create(dir.file("streamed.bbsnap"), {.durable = false});
+    REQUIRE_OK(writer);
+    REQUIRE_OK(writer->add_slot({1, 1}, Bytes{1}));
+    Status finished = writer->finish(without_slots(state));
+    REQUIRE_FALSE(finished.ok());
+    CHECK(finished.error().code == ErrorCode::invalid_argument);
+  }
+  CHECK(dir.entries() == std::vector<std::string>{"s.bbsnap"});
+}

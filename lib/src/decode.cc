@@ -116,6 +116,15 @@ Result<TransientSnapshot> Snapshot::to_model() const {
 namespace {
 
 Result<TransientSnapshot> copy_model(const Snapshot& snapshot) {
+  // Every known section first (a no-op after full verification): the
+  // accessors below do not reach all of them, e.g. slot_index in a file
+  // without slots, and a copy must not succeed from a file with a damaged
+  // section. A section of an unknown kind adds nothing to the copy: skipped.
+  const std::span<const format::SectionEntry> sections = snapshot.sections();
+  for (std::uint32_t i = 0; i < sections.size(); ++i) {
+    if (!format::is_known_kind(sections[i].kind)) continue;
+    if (Status s = snapshot.check_section(i); !s) return std::move(s).error();
+  }
   TransientSnapshot out;
   const fb::Frontier* frontier = nullptr;
   const fb::PendingAsyncTable* pending = nullptr;

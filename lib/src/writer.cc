@@ -7,6 +7,7 @@
 #include "container_writer.h"
 #include "encode.h"
 #include "sink.h"
+#include "text_check.h"
 
 namespace bbsnap {
 
@@ -103,6 +104,7 @@ Status SnapshotWriter::Impl::write_section(SectionKind kind, encode::Buffer meta
 Status SnapshotWriter::Impl::finish(const TransientSnapshot& rest) {
   if (spent) return invalid("the writer is finished or has failed");
   spent = true;
+  if (Status s = check_text(rest); !s) return s;
   if (Status s = close_chunk(); !s) return s;
   // Each section kind in a fixed order: the layout is a function of the state.
   auto section = [&](SectionKind kind, auto encode) -> Status {

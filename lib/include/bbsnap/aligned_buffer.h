@@ -11,20 +11,27 @@
 
 namespace bbsnap {
 
+// Move-only. A Snapshot made with from_bytes(buffer.span()) points into the
+// buffer: keep the buffer alive and unchanged for as long as that Snapshot
+// lives (moving the buffer is fine: the bytes stay where they are).
 class AlignedBuffer {
  public:
   static constexpr std::size_t kAlignment = 64;
 
-  AlignedBuffer() = default;
-  // `size` zero bytes.
+  AlignedBuffer() = default;  // empty: data() is nullptr, size() 0
+  // `size` zero bytes. Throws std::bad_alloc if they cannot be allocated
+  // (this header is not behind the library's no-throw boundary).
   explicit AlignedBuffer(std::size_t size)
       : data_(size ? new (std::align_val_t{kAlignment}) std::uint8_t[size]() : nullptr), size_(size) {}
+  // An aligned copy of `bytes`, e.g. a snapshot read into ordinary memory,
+  // for Snapshot::from_bytes. Throws std::bad_alloc like the constructor.
   static AlignedBuffer copy_of(std::span<const std::uint8_t> bytes) {
     AlignedBuffer buffer(bytes.size());
     if (!bytes.empty()) std::memcpy(buffer.data(), bytes.data(), bytes.size());
     return buffer;
   }
 
+  // 64-byte aligned, or nullptr when size() is 0.
   std::uint8_t* data() { return data_.get(); }
   const std::uint8_t* data() const { return data_.get(); }
   std::size_t size() const { return size_; }

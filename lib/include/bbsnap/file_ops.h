@@ -2,7 +2,9 @@
 // make each of them fail in turn (EIO, ENOSPC, short writes) and check that a
 // crash-safe write never leaves a torn file or a temporary behind.
 // Each function has the contract of the POSIX call of the same name,
-// including returning -1 and setting errno on failure.
+// including returning -1 and setting errno on failure: the writer reports
+// errno's text in its io error. Override any subset; the defaults are the
+// real calls.
 #pragma once
 
 #include <sys/types.h>
@@ -11,19 +13,33 @@
 
 namespace bbsnap {
 
+// Passed as WriteOptions::file_ops, the object must outlive every writer
+// using it. Writers running on several threads may share one object, which
+// must then be safe to call concurrently (the default is).
 class FileOps {
  public:
   virtual ~FileOps() = default;
+  // The temporary file "<path>.tmp.<pid>.<n>.<attempt>" (O_CREAT | O_EXCL:
+  // on EEXIST the writer tries another name), and the destination's
+  // directory (O_RDONLY | O_DIRECTORY) for its fsync.
   virtual int open(const char* path, int flags, mode_t mode) const;
+  // Appends. Short writes are continued and EINTR retried; a return of 0 is
+  // reported as EIO.
   virtual ssize_t write(int fd, const void* data, std::size_t size) const;
+  // The header, written last at offset 0 once the table is known.
   virtual ssize_t pwrite(int fd, const void* data, std::size_t size, off_t offset) const;
+  // The file before the rename and the directory after it; not called when
+  // WriteOptions::durable is false.
   virtual int fsync(int fd) const;
   virtual int close(int fd) const;
+  // The temporary file over the destination: the commit point.
   virtual int rename(const char* from, const char* to) const;
+  // The temporary file, when a write is abandoned or fails before the rename.
   virtual int unlink(const char* path) const;
 };
 
-// The real operating system calls.
+// The real operating system calls. A static object: lives for the whole
+// program, safe to use from any thread.
 const FileOps& posix_file_ops();
 
 }  // namespace bbsnap

@@ -35,6 +35,10 @@ namespace bbsnap::json {
 //
 // Memory is proportional to the document; nesting deeper than the shape
 // allows is refused as soon as it starts, whatever the depth. Throws nothing.
+// The result owns its data (nothing points into `document`); its strings
+// are valid UTF-8, so it can be written as is. A missing member takes its
+// empty value, except framework.spec_version, which defaults to
+// kCurrentSpecVersion. Thread-safe: no shared state.
 Result<TransientSnapshot> parse_state(std::string_view document);
 
 // Writes JSON tokens to a stream as they come, never holding the document:
@@ -47,23 +51,44 @@ Result<TransientSnapshot> parse_state(std::string_view document);
 // valid UTF-8 (a malformed sequence is written as U+FFFD rather than
 // producing invalid JSON). Throws nothing of its own; a failed write shows in
 // the stream's state (unless the caller enabled exceptions on it).
+//
+// Preconditions, checked only by assert(): begin_*/end_* balanced and
+// matching; inside an object exactly one key() before each value; no key()
+// inside an array or at the top level; one top-level value. Breaking them
+// gives invalid JSON (or undefined behaviour, for an end_* with nothing open).
+//
+// Lifetimes: the Emitter keeps a reference to `out`, which must outlive it;
+// it keeps nothing else. Every string_view and span passed in is written
+// before the call returns, so values can come straight from a Snapshot's
+// zero-copy views: the Snapshot must be alive during each call that passes
+// one of its views, not for the Emitter's lifetime. Not thread-safe: one
+// thread per Emitter (and per stream).
+//
+// String escaping (keys and values), canonical: `"` and `\` as `\"` and
+// `\\`; U+0008, U+000C, U+000A, U+000D, U+0009 as `\b` `\f` `\n` `\r`
+// `\t`; every other character below U+0020 as a backslash, `u` and four
+// lowercase hex digits (`001f` for U+001F); everything else, including
+// non-ASCII characters, U+007F and `/`, as is (raw UTF-8).
 class Emitter {
  public:
-  explicit Emitter(std::ostream& out);
+  explicit Emitter(std::ostream& out);  // writes nothing until the first token
 
   void begin_object();
   void end_object();
   void begin_array();
   void end_array();
-  // The name of the next member of the current object.
+  // The name of the next member of the current object (UTF-8, escaped as
+  // above). Numeric map keys are passed as their decimal text.
   void key(std::string_view name);
 
+  // Decimal, without sign, grouping or exponent, whatever the stream's locale.
   void value_u64(std::uint64_t value);
   void value_u32(std::uint32_t value);
   void value_bool(bool value);
   void value_null();
-  void value_string(std::string_view text);
-  // Bytes as a lowercase hex string.
+  void value_string(std::string_view text);  // UTF-8, escaped as above
+  // Bytes as a lowercase hex string, written in pieces: memory stays small
+  // whatever the size of `bytes`.
   void value_hex(std::span<const std::uint8_t> bytes);
 
  private:
@@ -80,8 +105,10 @@ class Emitter {
 };
 
 // Writes the canonical document for `state` to `out`: every key, in the order
-// of the spec's "Shape" section, maps sorted, lowercase hex. Strings in the
-// model must be valid UTF-8. Throws nothing of its own; check `out` afterwards.
+// of the spec's "Shape" section, maps sorted, lowercase hex, the Emitter's
+// layout and escaping. Strings in the model must be valid UTF-8 (otherwise
+// U+FFFD replaces the malformed bytes and the document no longer matches
+// the state). Throws nothing of its own; check `out` afterwards.
 void write_state(const TransientSnapshot& state, std::ostream& out);
 
 // The canonical document for `state` as a string (see write_state).

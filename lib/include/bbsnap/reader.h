@@ -1,12 +1,24 @@
 // Reading snapshots in place: a memory-mapped .bbsnap file, checked, with
 // zero-copy views and lookups into the mapping.
 //
-// Lifetimes: every pointer and span a Snapshot hands out points into the
-// mapping (or the caller's buffer for from_bytes) and is valid while that
-// Snapshot lives; moving a Snapshot keeps them valid.
+// Lifetimes: every pointer and span a Snapshot hands out (sections(),
+// bytes(), the fb:: views, SlotLookup::value, wire_state, subscribers, ...)
+// points into the mapping (or the caller's buffer for from_bytes) and is
+// valid only while that Snapshot lives: do not keep one past the Snapshot's
+// destruction. Moving a Snapshot keeps them valid; a moved-from Snapshot may
+// only be destroyed or assigned to. Errors and to_model()'s result are owned
+// copies and outlive it.
+//
+// The mapped file must not be changed or truncated in place while it is
+// open: a truncation makes access fault (SIGBUS), a change voids what was
+// verified. bbsnap's writer never does either (it renames a new file over
+// the old one, and the mapping keeps the old one).
 //
 // Thread safety: a Snapshot's const methods may be called from any number of
-// threads at once, in every verification mode.
+// threads at once, in every verification mode. In lazy mode threads that
+// race to a section's first check each check the same bytes and reach the
+// same verdict; the "checked" mark is atomic. Moving, assigning or
+// destroying a Snapshot needs exclusive access, as usual.
 #pragma once
 
 #include <cstdint>
@@ -23,22 +35,40 @@
 
 namespace bbsnap {
 
+// What is checked, and when (FORMAT.md §7, §8.1 has the exact list).
 enum class Verification : std::uint8_t {
   // open() checks everything before returning: header, section table,
   // padding, every section's checksum, FlatBuffer and semantic rules, every
-  // slot value's hash. Afterwards no accessor can fail. Costs one pass over
-  // the file, at about the speed of XXH3 over it.
+  // slot value's hash and the zero padding between values (unknown optional
+  // sections: their padding and checksum). Afterwards no accessor can fail
+  // except with invalid_argument for an out-of-range argument, and
+  // check_section() is a no-op. Costs one pass over the file, at about the
+  // speed of XXH3 over it.
   full,
   // open() checks the header, the section table and the framework section
   // (it holds spec_version, which must be checked before anything is
-  // restored). Every other section is checked on its first access, and a
-  // slot value's hash on every access to it. A damaged section is reported
-  // by the accessors that touch it, while intact sections stay readable: a
-  // runtime can restore its framework state when only its ingress section
-  // is damaged. Cost is proportional to what is touched.
+  // restored). Every other section is checked on its first access (a slot
+  // chunk after the slot_index section), and a slot value's hash on every
+  // access to it. Cost is proportional to what is touched.
+  //
+  // A damaged section is reported, with its own section name and offset, by
+  // every accessor that touches it (it is re-checked each time, never marked
+  // good), while the other sections stay readable. This is deliberate, not
+  // a gap: a runtime can still restore its framework state when only its
+  // ingress section is damaged, and decide itself what to do without the
+  // rest. A caller that wants all-or-nothing uses full, or calls
+  // check_section() on every section.
+  //
+  // Never checked in this mode: the zero padding between slot values inside
+  // a chunk's payload area, and sections of unknown kinds unless
+  // check_section() is called on them.
   lazy,
-  // No checksum or FlatBuffer verification, only the bounds of the section
-  // table. For a file this process has just written or fully verified.
+  // No checksum, padding, FlatBuffer or content verification: only the
+  // header fields and the bounds and placement of the section table
+  // (FORMAT.md §7.2 without the two checksums and the zero gap before the
+  // table); spec_version is read unverified. No accessor fails (except
+  // invalid_argument), and check_section() returns success WITHOUT checking
+  // anything. For a file this process has just written or fully verified.
   // Reading a damaged file in this mode is undefined behaviour.
   trusted,
 };
@@ -46,10 +76,14 @@ enum class Verification : std::uint8_t {
 struct OpenOptions {
   Verification verification = Verification::full;
   // Restore refuses a snapshot stamped with any other spec_version
-  // (spec_version_mismatch), as the runtime's seed requires.
+  // (spec_version_mismatch, naming the framework section at its metadata's
+  // first byte), as the runtime's seed requires. Checked in every mode,
+  // after the mode's other open-time checks.
   std::uint32_t expected_spec_version = kCurrentSpecVersion;
   // Full verification: threads checking sections and runs of slot values
-  // concurrently (the calling thread is one of them). 0 counts as 1.
+  // concurrently (the calling thread is one of them). 0 counts as 1. The
+  // error reported is the one a single thread finds first, whatever the
+  // count. Ignored by lazy and trusted.
   unsigned threads = 1;
   // Read the whole file into the page cache while mapping it (MAP_POPULATE),
   // for callers that will touch most of it and prefer one sequential read
@@ -64,43 +98,81 @@ struct OpenOptions {
 struct SlotLookup {
   enum class State : std::uint8_t { missing, empty, value };
   State state = State::missing;
-  std::span<const std::uint8_t> value;  // empty unless state == value
+  // Empty unless state == value; a present value may be empty too
+  // (Some(empty)), so test `state`, not the span. Points into the mapping:
+  // valid while the Snapshot lives.
+  std::span<const std::uint8_t> value;
 };
 
+// An open snapshot: a read-only view of one file, checked as its
+// Verification mode says. Move-only.
 class Snapshot {
  public:
   // Maps `path` read-only and checks it as `options.verification` says.
-  // Errors: io, bad_magic, unsupported_format_version, unsupported_feature,
-  // truncated, checksum_mismatch, nonzero_padding, malformed_section,
+  // Errors: io (cannot open, stat or map; not a regular file), bad_magic,
+  // unsupported_format_version, unsupported_feature, truncated (including
+  // an empty file), checksum_mismatch, nonzero_padding, malformed_section,
   // missing_section, spec_version_mismatch, limit_exceeded; each naming the
-  // section and the byte offset.
+  // section and the absolute byte offset. The error is the first failing
+  // check in FORMAT.md's order (§7.2, §7.3, §8.1), so that an independent
+  // reader reports the same one.
   static Result<Snapshot> open(const std::string& path, const OpenOptions& options = {});
   // The same on bytes the caller holds, which must stay alive and unchanged
   // while the Snapshot lives, and start on a 64-byte boundary (else
   // invalid_argument): values are handed out aligned as in a mapping.
+  // `bytes` is exactly the file: anything after file_length is
+  // malformed_section. AlignedBuffer (encode_snapshot) fits.
   static Result<Snapshot> from_bytes(std::span<const std::uint8_t> bytes, const OpenOptions& options = {});
 
   Snapshot(Snapshot&&) noexcept;
   Snapshot& operator=(Snapshot&&) noexcept;
   ~Snapshot();
 
-  // ---- the container
-  const format::Header& header() const;
-  std::span<const format::SectionEntry> sections() const;
+  // ---- the container: never fail, allocate nothing
+  const format::Header& header() const;  // a copy read at open
+  std::span<const format::SectionEntry> sections() const;  // the table, in place, in table order
   std::span<const std::uint8_t> bytes() const;  // the whole file
+  // Framework.spec_version: equal to OpenOptions::expected_spec_version,
+  // since open() refuses anything else.
   std::uint32_t spec_version() const;
-  // Checks section `index` now (lazy mode; a no-op after full verification).
+  // Checks section `index` (an index into sections()) now, as lazy mode does
+  // on first access: the gap before it, its checksum, its FlatBuffer and
+  // content rules (a slot chunk: the slot_index section first); not slot
+  // value hashes. Unknown kinds: gap and checksum only. Returns that
+  // section's error, or invalid_argument if index >= sections().size().
+  // Full mode: a no-op (already checked). Trusted mode: returns success
+  // without checking anything.
   Status check_section(std::uint32_t index) const;
 
-  // ---- lookups: binary searches in the mapping, no allocation
+  // ---- lookups: binary searches in the mapping, no allocation (but for an
+  // error's text). "Not found" is a successful result (missing, nullptr,
+  // nullopt), never an error. They fail only in lazy mode, with the error of
+  // a section they touch (checksum_mismatch, nonzero_padding,
+  // malformed_section), or of the value's hash for slot().
+  //
+  // Touches slot_index, the one chunk that can hold `key`, and (lazy) the
+  // value's hash.
   Result<SlotLookup> slot(SlotKey key) const;
-  Result<const fb::PendingAsyncEntry*> pending_async(std::uint64_t command_id) const;  // nullptr: none
-  Result<std::optional<std::uint32_t>> execution_state(std::uint64_t exec_id) const;  // outputs_written
+  // The pending_async section's entry for this CommandId; nullptr: none.
+  Result<const fb::PendingAsyncEntry*> pending_async(std::uint64_t command_id) const;
+  // outputs_written of this ExecId; nullopt: no entry.
+  Result<std::optional<std::uint32_t>> execution_state(std::uint64_t exec_id) const;
+  // The component's wire state; nullopt: no entry (an entry may hold zero
+  // bytes: an empty span). Non-empty bytes are 16-byte aligned (verified
+  // files).
   Result<std::optional<std::span<const std::uint8_t>>> wire_state(std::uint32_t component) const;
+  // A framework counter by exact name (bytewise); nullopt: none.
   Result<std::optional<std::uint64_t>> counter(std::string_view name) const;
+  // A bus event kind's subscribers (NodeSiteIds, order kept); nullopt: no
+  // such event kind (present with no subscribers: an empty span).
   Result<std::optional<std::span<const std::uint64_t>>> subscribers(std::string_view event_kind) const;
 
   // ---- zero-copy views of whole sections (FlatBuffers tables in the mapping)
+  // Each is non-null on success; lazy mode checks the section on first
+  // access and returns its error (on every access while it fails). The
+  // pointers are valid while the Snapshot lives; what the schema leaves
+  // absent reads as FORMAT.md §5.1 says (a null vector is empty, except
+  // PeerGovernor.allowlist: null is None).
   Result<const fb::Framework*> framework() const;
   Result<const fb::Bus*> bus() const;
   Result<const fb::Ingress*> ingress() const;
@@ -109,14 +181,24 @@ class Snapshot {
   Result<const fb::PendingAsyncTable*> pending_async_table() const;
   Result<const fb::ExecutionStateTable*> execution_state_table() const;
   Result<const fb::WireStates*> wire_states() const;
-  // Slot chunks, in key order.
-  std::uint32_t slot_chunk_count() const;
+  // Slot chunks, in key order; chunk i is the i-th slot_chunk section.
+  std::uint32_t slot_chunk_count() const;  // never fails; 0 for an empty slot table
+  // invalid_argument if chunk >= slot_chunk_count(); lazy mode checks
+  // slot_index, then the chunk.
   Result<const fb::SlotChunk*> slot_chunk(std::uint32_t chunk) const;
-  // A slot's value (its hash checked in lazy mode), given its chunk and one
-  // of that chunk's entries (else invalid_argument).
+  // A slot's value, given its chunk and a reference to one of that chunk's
+  // own entries, as returned by slot_chunk(chunk)->slots() (it is recognised
+  // by address: a copy, or an entry of another chunk, is invalid_argument).
+  // Lazy mode checks the value's hash on every call (checksum_mismatch at
+  // the value's first byte), not the padding after it.
   Result<SlotLookup> slot_value(std::uint32_t chunk, const fb::SlotEntry& entry) const;
 
-  // An owned copy of the whole state (checks every section in lazy mode).
+  // An owned copy of the whole state, independent of the Snapshot. Lazy
+  // mode checks every section of a known kind (as check_section() does) and
+  // every value's hash, not the padding between values: one damaged section
+  // fails the whole copy. Sections of unknown kinds add nothing to the copy
+  // and are not checked. Out of
+  // memory: limit_exceeded.
   Result<TransientSnapshot> to_model() const;
 
   struct Impl;  // opaque
@@ -126,10 +208,13 @@ class Snapshot {
   std::unique_ptr<Impl> impl_;
 };
 
-// A FlatBuffers byte vector as a span (empty for an absent vector).
+// A FlatBuffers byte vector as a span (empty for an absent vector), still
+// pointing into the mapping.
 inline std::span<const std::uint8_t> as_span(const flatbuffers::Vector<std::uint8_t>* v) {
   return v ? std::span<const std::uint8_t>(v->data(), v->size()) : std::span<const std::uint8_t>{};
 }
+// A FlatBuffers string as a view ("" for an absent string), into the
+// mapping. Valid UTF-8 once its section is verified.
 inline std::string_view as_view(const flatbuffers::String* s) {
   return s ? std::string_view(s->c_str(), s->size()) : std::string_view{};
 }

@@ -5,9 +5,21 @@
 // and the directory fsynced. Whatever happens (an error, a crash, SIGKILL),
 // the destination holds either its previous content or the complete new
 // snapshot, and a failed write leaves no temporary file behind (a killed
-// process can leave one, named "<path>.tmp.*", which is never read).
+// process can leave one, named "<path>.tmp.*", which is never read). If only
+// the final directory fsync fails, the call returns io although the new file
+// is already in place and complete: its name may not survive a power loss.
 //
-// Writes are deterministic: equal states give byte-identical files.
+// Writes are deterministic: equal states (and equal slots_per_chunk) give
+// byte-identical files.
+//
+// The state's strings must be valid UTF-8 (model.h): the writer refuses
+// anything else with invalid_argument rather than write a file every reader
+// would refuse.
+//
+// Thread safety: separate writes (write_snapshot, encode_snapshot, distinct
+// SnapshotWriters) may run concurrently, also to the same path: each commits
+// a complete file and the last rename wins. The state must not be modified
+// during the call.
 #pragma once
 
 #include <cstdint>
@@ -28,20 +40,28 @@ struct WriteOptions {
   // fsync the file before the rename and the directory after it. Turn off only
   // for scratch files: without it a power loss can leave an empty or torn file.
   bool durable = true;
-  // Slots per slot_chunk section (1 or more). Bounds the metadata a lazy
+  // Slots per slot_chunk section: 1 up to about 44.7 million (a chunk's
+  // metadata must stay below kMaxMetadataLength); anything else is
+  // invalid_argument before anything is written. Bounds the metadata a lazy
   // lookup verifies and the writer's memory per chunk. Changes the bytes
   // written, so it is part of what "equal states, equal files" assumes.
   std::uint32_t slots_per_chunk = format::kDefaultSlotsPerChunk;
   // Seam for tests that inject failures; nullptr means the real system calls.
+  // Must outlive the write (a SnapshotWriter keeps using it until destroyed).
+  // Not used by encode_snapshot.
   const FileOps* file_ops = nullptr;
 };
 
 // Writes `state` to `path` atomically. Errors: io (with the path and errno
-// text), limit_exceeded (a section's metadata would exceed 2 GiB),
-// invalid_argument (slots_per_chunk == 0).
+// text), limit_exceeded (a section's metadata would reach 2 GiB, the slot
+// table needs more than 2^20 - 64 chunks, or memory ran out),
+// invalid_argument (slots_per_chunk out of range, a string that is not
+// valid UTF-8). On any error the destination is untouched (but see the
+// directory fsync above).
 Status write_snapshot(const std::string& path, const TransientSnapshot& state, const WriteOptions& options = {});
 
-// The same bytes `write_snapshot` writes, in memory.
+// The same bytes `write_snapshot` writes, in memory, 64-byte aligned as
+// Snapshot::from_bytes needs. Same errors, except io.
 Result<AlignedBuffer> encode_snapshot(const TransientSnapshot& state, const WriteOptions& options = {});
 
 // Streaming writer: takes the slot table one slot at a time and writes each
@@ -51,26 +71,39 @@ Result<AlignedBuffer> encode_snapshot(const TransientSnapshot& state, const Writ
 // (site, exec) order; add_slot refuses anything else.
 //
 // Not thread-safe: one thread drives one writer. Destroying a writer that
-// was not finished abandons the write (the destination is untouched).
+// was not finished abandons the write: its temporary file is removed and
+// the destination is untouched. A moved-from writer may only be destroyed
+// or assigned to.
 class SnapshotWriter {
  public:
+  // Creates the temporary file beside `path` at once. Errors: io (cannot
+  // create it, e.g. no such directory or no permission), invalid_argument
+  // (slots_per_chunk out of range).
   static Result<SnapshotWriter> create(const std::string& path, const WriteOptions& options = {});
   SnapshotWriter(SnapshotWriter&&) noexcept;
   SnapshotWriter& operator=(SnapshotWriter&&) noexcept;
   ~SnapshotWriter();
 
-  // `value` nullopt: the slot is allocated but empty (Rust None). The bytes
-  // are written before add_slot returns; the caller may reuse its buffer.
-  // Errors: invalid_argument (key not above the previous one), io.
+  // `value` nullopt: the slot is allocated but empty (Rust None); an empty
+  // span is a present, zero-byte value (Some(empty)). The bytes are written
+  // (or buffered) before add_slot returns; the caller may reuse its buffer.
+  // Errors: invalid_argument (key not above the previous one: the slot is
+  // not added and the writer stays usable; or the writer is spent),
+  // limit_exceeded (more than 2^20 - 64 chunks), io. After an error other
+  // than invalid_argument the writer is spent: every later call fails with
+  // invalid_argument and nothing is committed.
   Status add_slot(SlotKey key, std::optional<std::span<const std::uint8_t>> value);
 
-  // Writes every other section from `rest` and commits the file.
-  // `rest.slot_table` must be empty (the slots are the ones added).
-  // After finish(), successful or not, the writer is spent.
+  // Writes every other section from `rest` and commits the file (temporary
+  // file, fsync, rename, directory fsync). `rest.slot_table` must be empty
+  // (the slots are the ones added), else invalid_argument. Other errors: as
+  // write_snapshot. After finish(), successful or not, the writer is spent;
+  // on failure the destination is untouched (but see the directory fsync
+  // above) and the temporary file is removed when the writer is destroyed.
   Status finish(const TransientSnapshot& rest);
 
   struct Impl;  // opaque
-  explicit SnapshotWriter(std::unique_ptr<Impl> impl);
+  explicit SnapshotWriter(std::unique_ptr<Impl> impl);  // internal: use create()
 
  private:
   friend Status write_state(SnapshotWriter& writer, const TransientSnapshot& state);
