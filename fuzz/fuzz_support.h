@@ -92,11 +92,11 @@ Status walk_all(const Snapshot& s, Digest& d, bool strict);
 std::string describe(const Error& e);
 bool same_error(const Error& a, const Error& b);
 
-// Opens `bytes` in `options.verification` mode. A spec_version_mismatch
-// refusal names the file's spec_version: then the file is opened again
-// expecting that version (which must succeed, as everything else checked),
-// so that files of every spec_version get past the open. `spec` receives the
-// version the returned snapshot was opened with.
+// Opens `bytes` in `options.verification` mode accepting any spec_version
+// (expected_spec_version = nullopt), so that files of every spec_version get
+// past the open; an accepted file must then be refused with
+// spec_version_mismatch when another version is expected. `spec` receives
+// the file's spec_version (kCurrentSpecVersion when refused).
 Result<Snapshot> open_any_spec(std::span<const std::uint8_t> bytes, OpenOptions options, std::uint32_t* spec = nullptr);
 
 }  // namespace bbsnap::fuzz

@@ -948,6 +948,12 @@ TEST_CASE("spec_version 2 is refused unless expected") {
     Result<TransientSnapshot> model = opened.snapshot->to_model();
     REQUIRE_OK(model);
     CHECK(*model == state);
+
+    // No expectation: any version opens, and says which it is.
+    options.expected_spec_version = std::nullopt;
+    Opened any(file, options);
+    REQUIRE_OK(any.snapshot);
+    CHECK(any.snapshot->spec_version() == 2);
   }
   // And the other way round: a spec_version 1 file when 2 is expected.
   OpenOptions expect2;

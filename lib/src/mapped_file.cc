@@ -71,4 +71,20 @@ void MappedFile::advise_random() const {
   if (data_) ::madvise(const_cast<std::uint8_t*>(data_), size_, MADV_RANDOM);
 }
 
+void MappedFile::read_in_file_order() const {
+  constexpr std::size_t kStep = 64 * 1024;  // the default fault-around window
+  std::uint8_t sum = 0;
+  for (std::size_t at = 0; at < size_; at += kStep) sum += *static_cast<const volatile std::uint8_t*>(data_ + at);
+  if (size_ > 0) sum += *static_cast<const volatile std::uint8_t*>(data_ + size_ - 1);
+  static_cast<void>(sum);
+}
+
+void MappedFile::will_need(std::uint64_t begin, std::uint64_t end) const {
+  static const std::uint64_t page = static_cast<std::uint64_t>(::sysconf(_SC_PAGESIZE));
+  if (!data_ || end > size_ || begin >= end) return;
+  const std::uint64_t first = begin / page * page;
+  if (end - first <= page) return;  // one fault reads it anyway
+  ::madvise(const_cast<std::uint8_t*>(data_) + first, end - first, MADV_WILLNEED);
+}
+
 }  // namespace bbsnap

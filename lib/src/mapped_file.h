@@ -27,6 +27,24 @@ class MappedFile {
   void advise_sequential() const;
   void advise_random() const;
 
+  // Reads the mapping front to back, one byte per 64 KiB, under the
+  // sequential hint. Full verification reads each section's metadata before
+  // its payload (the metadata comes after it in the file) and the section
+  // table (at the end) first; on a cold file that order defeats the kernel's
+  // read-ahead and measured 2.3x slower than one sequential read. Reading in
+  // file order first lets read-ahead fetch the file in one pass; verification
+  // then finds it in the page cache. On a cached file it costs a load per 64
+  // KiB and faults in, in order, the pages verification would fault anyway.
+  void read_in_file_order() const;
+
+  // Lazy mode is about to hash a slot value in [begin, end): under the
+  // random hint a cold value of 64 KiB would be 16 synchronous 4 KiB reads;
+  // MADV_WILLNEED asks for it in one read-ahead (cold lazy open + lookup of
+  // a 10 MiB file with 64 KiB values: 6.2 -> 3.7 ms). Measured worse for
+  // section metadata (6.2 -> 16 ms), so not used there. Nothing for a range
+  // within one page, or without a mapping (from_bytes).
+  void will_need(std::uint64_t begin, std::uint64_t end) const;
+
  private:
   MappedFile(const std::uint8_t* data, std::size_t size) : data_(data), size_(size) {}
   void unmap();

@@ -55,11 +55,11 @@ Status Snapshot::Impl::check_spec_version() const {
   Result<const fb::Framework*> framework = root<fb::Framework>(SectionKind::framework);
   if (!framework) return std::move(framework).error();
   std::uint32_t found = (*framework)->spec_version();
-  if (found == options.expected_spec_version) return {};
+  if (!options.expected_spec_version || found == *options.expected_spec_version) return {};
   std::uint32_t index = singleton(SectionKind::framework);
   return Error::of(ErrorCode::spec_version_mismatch,
                    "snapshot spec_version " + std::to_string(found) + ", this runtime restores spec_version " +
-                       std::to_string(options.expected_spec_version),
+                       std::to_string(*options.expected_spec_version),
                    "framework", layout.entries[index].offset + layout.entries[index].payload_length);
 }
 
@@ -102,6 +102,7 @@ Result<Snapshot> Snapshot::open(const std::string& path, const OpenOptions& opti
     if (!mapping) return std::move(mapping).error();
     if (options.verification == Verification::full) {
       mapping->advise_sequential();
+      if (!options.prefault) mapping->read_in_file_order();  // (MAP_POPULATE read it already)
     } else {
       mapping->advise_random();
     }
@@ -174,10 +175,12 @@ Result<SlotLookup> Snapshot::slot_value(std::uint32_t chunk, const fb::SlotEntry
   }
   if (!entry.has_value()) return SlotLookup{SlotLookup::State::empty, {}};
   std::uint32_t index = impl_->layout.first_chunk + chunk;
+  const format::SectionEntry& section = impl_->layout.entries[index];
   if (impl_->options.verification == Verification::lazy) {
+    const std::uint64_t value_start = section.offset + entry.value_offset();
+    impl_->mapping.will_need(value_start, value_start + entry.value_length());
     if (Status s = verify_slot_value(impl_->layout, index, entry); !s) return std::move(s).error();
   }
-  const format::SectionEntry& section = impl_->layout.entries[index];
   return SlotLookup{SlotLookup::State::value,
                     impl_->layout.file.subspan(section.offset + entry.value_offset(), entry.value_length())};
 }

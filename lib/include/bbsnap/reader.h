@@ -78,8 +78,10 @@ struct OpenOptions {
   // Restore refuses a snapshot stamped with any other spec_version
   // (spec_version_mismatch, naming the framework section at its metadata's
   // first byte), as the runtime's seed requires. Checked in every mode,
-  // after the mode's other open-time checks.
-  std::uint32_t expected_spec_version = kCurrentSpecVersion;
+  // after the mode's other open-time checks. nullopt accepts any version,
+  // for tools that inspect files (Snapshot::spec_version() then says which);
+  // a runtime restoring state should leave the default.
+  std::optional<std::uint32_t> expected_spec_version = kCurrentSpecVersion;
   // Full verification: threads checking sections and runs of slot values
   // concurrently (the calling thread is one of them). 0 counts as 1. The
   // error reported is the one a single thread finds first, whatever the
@@ -132,8 +134,8 @@ class Snapshot {
   const format::Header& header() const;  // a copy read at open
   std::span<const format::SectionEntry> sections() const;  // the table, in place, in table order
   std::span<const std::uint8_t> bytes() const;  // the whole file
-  // Framework.spec_version: equal to OpenOptions::expected_spec_version,
-  // since open() refuses anything else.
+  // Framework.spec_version: equal to OpenOptions::expected_spec_version
+  // when one was given, since open() refuses anything else.
   std::uint32_t spec_version() const;
   // Checks section `index` (an index into sections()) now, as lazy mode does
   // on first access: the gap before it, its checksum, its FlatBuffer and
