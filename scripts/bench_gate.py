@@ -7,6 +7,9 @@
 Every ratio is ours / reference, each side the median of its repetitions
 (the `median` aggregate when the run has aggregates, else the median of the
 repetitions found). A gate passes when ratio <= target * (1 + margin).
+A gate may list states where its target is known not to be reached yet
+("missed": {"S": "why"}): those are reported on every run as MISSED (or as
+passing, so that the entry can be removed) and do not fail it.
 Prints a table of every ratio in gates.json with its gate, and exits 1 when a
 gate fails, or when a gate at a state listed by --require has no result (so
 that a benchmark silently missing from CI fails CI). Standard library only.
@@ -148,7 +151,13 @@ def evaluate(gates, results, required):
                 allowed = limit * (1 + margin)
                 ok = ratio <= allowed + 1e-12
                 row["allowed"] = allowed
-                if gated:
+                missed = spec.get("missed", {}).get(size)
+                if gated and missed is not None:
+                    # A target not reached yet, stated in gates.json with the
+                    # reason: reported on every run, does not fail it.
+                    row["status"] = "MISSED" if not ok else "pass (listed as missed)"
+                    row["missed"] = missed
+                elif gated:
                     row["status"] = "pass" if ok else "FAIL"
                     failures += 0 if ok else 1
                 else:
@@ -224,7 +233,7 @@ def markdown(rows, context, source):
         ref = f"`{r['ref_name'].split('/')[0]}` {value_text(r, 'ref')}" if r["ref_name"] else "-"
         ratio = fmt_num(r.get("ratio")) + (f" ({r['basis']})" if r.get("ratio") is not None else "")
         gate = gate_text(r) if r["gated"] else "info"
-        result = {"pass": "pass", "FAIL": "**FAIL**"}.get(r["status"], r["status"])
+        result = {"pass": "pass", "FAIL": "**FAIL**", "MISSED": "**missed** (known)"}.get(r["status"], r["status"])
         out.append(f"| {r['what']} | {r['state']} | {ours} | {ref} | {ratio} | {gate} | {result} |")
     return "\n".join(out) + "\n"
 
@@ -255,6 +264,12 @@ def main():
     print(f"\n{sum(r['status'] == 'pass' for r in gated)} of {len(gated)} gates pass"
           + (f"; {failures} FAILED: " + ", ".join(f"{r['id']}/{r['state']}" for r in gated if r['status'] != 'pass')
              if failures else ""))
+    missed = [r for r in rows if "missed" in r]
+    if missed:
+        print(f"\n{len(missed)} targets listed as not reached yet (bench/gates.json 'missed'; they do not fail the run):")
+        for r in missed:
+            ratio = f"{r['ratio']:.3g}" if r.get("ratio") is not None else "?"
+            print(f"  {r['id']}/{r['state']}: {r['status']}, ratio {ratio} for a target of {r['target']}: {r['missed']}")
     if args.markdown:
         with open(args.markdown, "w") as f:
             f.write(markdown(rows, context, args.results))
