@@ -369,14 +369,20 @@ TEST_CASE("a nonzero padding byte before the section table is refused naming the
   CHECK(flip_regions(Region::table_padding) > 0);
 }
 
-TEST_CASE("every bit of the example file and of random multi-chunk files is protected") {
-  // Each single-bit flip of each whole file, opened with full verification:
+TEST_CASE("every bit of the example file and of a random multi-chunk file is protected") {
+  // Each single-bit flip of the whole file, opened with full verification:
   // refused with the error naming the damaged region, or counted as accepted
-  // (the test fails on any). The files are small enough for every bit
-  // (the example: 11 sections; the random states: 3 to 7 slot chunks).
+  // (the test fails on any). The example (every kind of section) and the
+  // smallest random state (several slot chunks, padding between values);
+  // every region of the other random files is covered by the sampled tests
+  // above. (All four files: 755,008 flips, too slow under sanitizers.)
+  std::vector<const TestFile*> files{&test_files().front()};
+  files.push_back(&*std::min_element(test_files().begin() + 1, test_files().end(),
+                                     [](const TestFile& a, const TestFile& b) { return a.bytes.size() < b.bytes.size(); }));
   std::uint64_t tried = 0, refused = 0, misnamed = 0, accepted = 0;
   std::uint64_t sections = 0;
-  for (const TestFile& file : test_files()) {
+  for (const TestFile* file_pointer : files) {
+    const TestFile& file = *file_pointer;
     std::uint64_t file_tried = 0, file_refused = 0, file_misnamed = 0, file_accepted = 0;
     for (const Region& region : file.regions) {
       for (std::uint64_t pos = region.begin; pos < region.end; ++pos) {
@@ -413,7 +419,7 @@ TEST_CASE("every bit of the example file and of random multi-chunk files is prot
     accepted += file_accepted;
   }
   std::printf("every bit of %zu files (%llu sections): flips tried %llu, refused %llu, accepted %llu\n",
-              test_files().size(), static_cast<unsigned long long>(sections), static_cast<unsigned long long>(tried),
+              files.size(), static_cast<unsigned long long>(sections), static_cast<unsigned long long>(tried),
               static_cast<unsigned long long>(refused), static_cast<unsigned long long>(accepted));
   std::fflush(stdout);
   CHECK(accepted == 0);
