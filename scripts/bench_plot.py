@@ -31,8 +31,7 @@ COLORS = {LIMIT: "#9e9e9e", OURS: "#1f77b4", ALT: "#ff7f0e"}
 PANELS = [
     ("Open / restore (page cache hot)", [
         ("BM_Memcpy", "memcpy of the file", LIMIT, "cpu"),
-        ("BM_Xxh3Dispatch", "XXH3, AVX-512 dispatch", LIMIT, "cpu"),
-        ("BM_Xxh3Aligned", "XXH3 over the file, aligned", LIMIT, "cpu"),
+        ("BM_Xxh3Aligned", "XXH3 over the file (dispatched), aligned", LIMIT, "cpu"),
         ("BM_Xxh3Unaligned", "XXH3, 8 bytes off alignment", LIMIT, "cpu"),
         ("BM_Xxh3Mapped", "XXH3 over a fresh mapping", LIMIT, "cpu"),
         ("BM_ReadMapping", "sequential read of a fresh mapping", LIMIT, "cpu"),
@@ -46,7 +45,8 @@ PANELS = [
     ("Write (page cache, no fsync)", [
         ("BM_WriteSyscall", "write() of the bytes (wall)", LIMIT, "real"),
         ("BM_WriteSyscallRename", "write() + rename over old (wall)", LIMIT, "real"),
-        ("BM_WriteSnapshot", "bbsnap write_snapshot (wall)", OURS, "real"),
+        ("BM_WriteSnapshotNew", "bbsnap write_snapshot, new path (wall)", OURS, "real"),
+        ("BM_WriteSnapshot", "bbsnap write_snapshot over old (wall)", OURS, "real"),
         ("BM_WriteStreaming", "bbsnap streaming writer (wall)", OURS, "real"),
         ("BM_ProtoSerialize", "protobuf serialize, memory", ALT, "cpu"),
         ("BM_CapnpBuild", "Cap'n Proto build, memory", ALT, "cpu"),
