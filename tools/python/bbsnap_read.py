@@ -297,8 +297,10 @@ class Verifier:
         self.max_tables = self.n // 4 + 1
 
     def fail(self, message, pos):
-        raise SnapshotError("malformed_section", self.section, self.base + max(0, min(pos, self.n)),
-                            f"FlatBuffers verification failed: {message}")
+        """§7.3 step 4: reported at the metadata's first byte, whichever read
+        failed; the failing position is only in the message."""
+        raise SnapshotError("malformed_section", self.section, self.base,
+                            f"FlatBuffers verification failed: {message} (metadata byte {pos})")
 
     def range(self, pos, length, what):
         if not (length < self.n and 0 <= pos <= self.n - length):
@@ -423,7 +425,9 @@ def load_generated_code(directory=None):
 class Contents:
     """Reads one verified metadata buffer with the generated code, checking
     the rules of §5.1 as it goes: sorted keys, UTF-8, alignment, struct
-    padding and the content budget. Positions are buffer-relative."""
+    padding and the content budget, in the order of §7.3 step 5 (an element
+    of a map: its own rules, then its key) and at the offsets it gives.
+    Positions are buffer-relative."""
 
     def __init__(self, buf, section, base):
         self.buf, self.section, self.base = buf, section, base
@@ -566,8 +570,9 @@ def read_bus(c):
         s = bus.EventSubscriptions(j)
         raw = s.EventKind()
         kind = c.text(raw, c.target(s, 0), "EventSubscription.event_kind")
+        subscribers = c.u64s(s, 1, "EventSubscription.subscribers")
         previous = c.increasing(previous, raw, s._tab.Pos, "event_subscriptions")
-        subscriptions[kind] = c.u64s(s, 1, "EventSubscription.subscribers")
+        subscriptions[kind] = subscribers
     return {"event_subscriptions": subscriptions}
 
 
@@ -624,10 +629,10 @@ def read_pending_async(c):
     out, previous = {}, None
     for j in range(root.EntriesLength()):
         e = root.Entries(j)
+        entry = {"op_ref": e.OpRef(), "exec_id": e.ExecId(),
+                 "output_sites": c.u64s(e, 3, "PendingAsyncEntry.output_sites"), "deadline_ns": e.DeadlineNs()}
         previous = c.increasing(previous, e.CommandId(), e._tab.Pos, "pending_async command_id")
-        out[str(e.CommandId())] = {"op_ref": e.OpRef(), "exec_id": e.ExecId(),
-                                   "output_sites": c.u64s(e, 3, "PendingAsyncEntry.output_sites"),
-                                   "deadline_ns": e.DeadlineNs()}
+        out[str(e.CommandId())] = entry
     return out
 
 
@@ -638,7 +643,7 @@ def read_execution_state(c):
         pos = start + 16 * i
         exec_id, outputs_written, padding = struct.unpack_from("<QII", c.buf, pos)
         if padding:
-            c.fail("ExecutionStateEntry padding not zero", first_nonzero(c.buf, pos + 12, pos + 16))
+            c.fail("ExecutionStateEntry padding not zero", pos + 12)  # §7.3: at byte 12, whichever is nonzero
         previous = c.increasing(previous, exec_id, pos, "execution_state exec_id")
         out[str(exec_id)] = {"outputs_written": outputs_written}
     return out
@@ -649,16 +654,20 @@ def read_wire_states(c):
     out, previous = {}, None
     for j in range(root.EntriesLength()):
         w = root.Entries(j)
+        data = hexs(c.bytes_field(w, 1, "WireState.bytes"))
         previous = c.increasing(previous, w.Component(), w._tab.Pos, "wire_states component")
-        out[str(w.Component())] = hexs(c.bytes_field(w, 1, "WireState.bytes"))
+        out[str(w.Component())] = data
     return out
 
 
 def read_slot_index(c, chunk_count):
-    """§6.2: the chunk summaries, as ((first key), (last key), slot_count)."""
-    start, count = c.array(c.root("SlotIndex"), 0, 40, "SlotIndex.chunks")
-    if count != chunk_count:
-        c.fail(f"{count} chunk summaries for {chunk_count} slot_chunk sections", start - 4 if start else 0)
+    """§6.2: the chunk summaries, as ((first key), (last key), slot_count).
+    The number of summaries is checked first, at the root table, then the
+    vector (content budget, alignment), then each summary (§7.3)."""
+    root = c.root("SlotIndex")
+    if root.ChunksLength() != chunk_count:
+        c.fail(f"{root.ChunksLength()} chunk summaries for {chunk_count} slot_chunk sections", root._tab.Pos)
+    start, count = c.array(root, 0, 40, "SlotIndex.chunks")
     summaries = []
     for i in range(count):
         pos = start + 40 * i
@@ -672,36 +681,39 @@ def read_slot_index(c, chunk_count):
 
 
 def read_slot_chunk(c, entry, summary):
-    """§6.1, §6.3: the chunk's slots, with value placement checked; values
-    are hashed later (§7.3 step 6)."""
-    start, count = c.array(c.root("SlotChunk"), 0, 48, "SlotChunk.slots")
-    if count == 0:
-        c.fail("slot chunk without slots", start - 4 if start else 0)
+    """§6.1, §6.3: the chunk's slots, checked against its summary and with
+    value placement, in the order of §6.3 "Order of the chunk checks" (the
+    step numbers below); values are hashed later (§7.3 step 6)."""
+    root = c.root("SlotChunk")
+    first, last, slot_count = summary
+    if root.SlotsLength() != slot_count or slot_count == 0:  # 1.
+        c.fail(f"{root.SlotsLength()} slots, the slot_index summary says {slot_count}", root._tab.Pos)
+    start, count = c.array(root, 0, 48, "SlotChunk.slots")  # 2.
+    if struct.unpack_from("<2Q", c.buf, start) != first or \
+            struct.unpack_from("<2Q", c.buf, start + 48 * (count - 1)) != last:  # 3.
+        c.fail("the first or last slot key differs from the slot_index summary", root._tab.Pos)
     slots, previous, cursor = [], None, 0
-    for i in range(count):
+    for i in range(count):  # 4.
         pos = start + 48 * i
         site, exec_, value_offset, value_length, value_hash = struct.unpack_from("<5Q", c.buf, pos)
+        previous = c.increasing(previous, (site, exec_), pos, "slot keys")
         has_value = c.buf[pos + 40]
         if has_value > 1:
             c.fail(f"slot ({site}, {exec_}): has_value {has_value}", pos + 40)
         if any(c.buf[pos + 41:pos + 48]):
             c.fail(f"slot ({site}, {exec_}): SlotEntry padding not zero", first_nonzero(c.buf, pos + 41, pos + 48))
-        previous = c.increasing(previous, (site, exec_), pos, "slot keys")
         if not has_value:
             if value_offset or value_length or value_hash:
                 c.fail(f"slot ({site}, {exec_}): None with a value offset, length or hash", pos)
         else:
             if value_offset != align_up(cursor):
                 c.fail(f"slot ({site}, {exec_}): value at {value_offset}, expected {align_up(cursor)}", pos)
-            if value_offset + value_length > entry.payload_length:
+            if value_length > entry.payload_length - value_offset:  # rule 1 passed: value_offset <= payload_length
                 c.fail(f"slot ({site}, {exec_}): value outside the payload area", pos)
             cursor = value_offset + value_length
         slots.append((site, exec_, has_value, value_offset, value_length, value_hash))
-    if entry.payload_length != align_up(cursor):
-        c.fail(f"payload_length {entry.payload_length}, values end at {cursor}", start - 4)
-    first, last, slot_count = summary
-    if slot_count != count or slots[0][:2] != first or slots[-1][:2] != last:
-        c.fail("chunk does not match its slot_index summary", start - 4)
+    if entry.payload_length != align_up(cursor):  # 5.
+        c.fail(f"payload_length {entry.payload_length}, values end at {cursor}", root._tab.Pos)
     return slots
 
 

@@ -1,7 +1,9 @@
 """Hand-built files for the cross-check: what a buggy or hostile writer
 could write, with every checksum valid, so that only the rules of FORMAT.md
 decide. Each case names the verdict FORMAT.md gives it: "ok" or an error
-code (the section is compared with the C++ reader's, not listed here).
+code (the section and offset are compared with the C++ reader's, not listed
+here). Cases that break two rules at once check the order of §7.3 and §6.3:
+the rule checked first is the one both readers must report.
 
 Metadata is built with the FlatBuffers Python Builder; `build_file` lays
 sections out and seals them as FORMAT.md §2-§4 say.
@@ -76,17 +78,26 @@ def offsets(b, items):
     return b.EndVector()
 
 
+def start_vector(b, element_size, count, alignment):
+    """b.StartVector with the first element at exactly `alignment` modulo
+    16 (4: 4-aligned but not 8-aligned), in the buffer and so in the file,
+    where metadata starts on a 64-byte boundary. The builder writes back to
+    front; Prep(16) makes Finish() align the buffer's end to 16."""
+    b.Prep(16, element_size * count + alignment % 16)
+    b.StartVector(element_size, count, 4)
+
+
 def byte_vector(b, data, alignment=16):
-    b.StartVector(1, len(data), alignment)
+    start_vector(b, 1, len(data), alignment)
     for byte in reversed(data):
         b.PrependUint8(byte)
     return b.EndVector()
 
 
-def words(b, values, fmt="<Q"):
+def words(b, values, fmt="<Q", alignment=8):
     """A vector of u64s, or of structs given as tuples packed with fmt."""
     size = struct.calcsize(fmt)
-    b.StartVector(size, len(values), 8)
+    start_vector(b, size, len(values), alignment)
     for value in reversed(values):
         b.head -= size
         struct.pack_into(fmt, b.Bytes, b.head, *(value if isinstance(value, tuple) else (value,)))
@@ -142,10 +153,16 @@ def wire_states_sharing_one_vector(count, length):
     return finish(b, table(b, {0: ("off", offsets(b, entries))}))
 
 
-def wire_state(data, alignment):
+def wire_states(*entries):
+    """WireStates from (component, bytes, alignment of the bytes)."""
     b = flatbuffers.Builder(256)
-    entry = table(b, {0: ("u32", 3), 1: ("off", byte_vector(b, data, alignment))})
-    return finish(b, table(b, {0: ("off", offsets(b, [entry]))}))
+    tables = [table(b, {0: ("u32", component), 1: ("off", byte_vector(b, data, alignment))})
+              for component, data, alignment in entries]
+    return finish(b, table(b, {0: ("off", offsets(b, tables))}))
+
+
+def wire_state(data, alignment):
+    return wire_states((3, data, alignment))
 
 
 def pending_async(deadline_ns):
@@ -154,6 +171,28 @@ def pending_async(deadline_ns):
     if deadline_ns is not None:
         fields[4] = ("u64", deadline_ns)
     return finish(b, table(b, {0: ("off", offsets(b, [table(b, fields)]))}))
+
+
+def pending_async_entries(*entries):
+    """PendingAsyncTable from (command_id, alignment of output_sites [1, 2])."""
+    b = flatbuffers.Builder(256)
+    tables = [table(b, {0: ("u64", command_id), 3: ("off", words(b, [1, 2], alignment=alignment))})
+              for command_id, alignment in entries]
+    return finish(b, table(b, {0: ("off", offsets(b, tables))}))
+
+
+def bus(*subscriptions):
+    """Bus from (event_kind, alignment of subscribers [1, 2])."""
+    b = flatbuffers.Builder(256)
+    tables = [table(b, {0: ("off", b.CreateString(kind)), 1: ("off", words(b, [1, 2], alignment=alignment))})
+              for kind, alignment in subscriptions]
+    return finish(b, table(b, {0: ("off", offsets(b, tables))}))
+
+
+def execution_state(*entries):
+    """ExecutionStateTable from (exec_id, outputs_written, u32 of bytes 12..15)."""
+    b = flatbuffers.Builder(256)
+    return finish(b, table(b, {0: ("off", words(b, list(entries), "<QII"))}))
 
 
 def peer_health_down(byte):
@@ -170,20 +209,24 @@ def empty_root():
     return finish(b, table(b, {}))
 
 
-def slot_sections(base, chunk_offset, slots, payload):
+def slot_sections(base, chunk_offset, slots, payload, summaries=None, slots_alignment=8, summaries_alignment=8):
     """A slot_index and one slot_chunk holding `slots`, (site, exec,
-    value_offset, value_length, has_value, hash or None = the right one)."""
+    value_offset, value_length, has_value, hash or None = the right one);
+    has_value is the u64 of entry bytes 40..47, so values above 0xFF set
+    padding bytes. summaries: the index's (first_site, first_exec,
+    last_site, last_exec, slot_count), by default the one matching slots."""
     entries = []
     for site, exec_, value_offset, value_length, has_value, value_hash in slots:
         if value_hash is None:
             value = payload[value_offset:value_offset + value_length]
-            value_hash = bbsnap.xxh3(value, chunk_offset + value_offset) if has_value else 0
+            value_hash = bbsnap.xxh3(value, chunk_offset + value_offset) if has_value & 0xFF else 0
         entries.append((site, exec_, value_offset, value_length, value_hash, has_value))
     b = flatbuffers.Builder(256)
-    chunk = finish(b, table(b, {0: ("off", words(b, entries, "<5QB7x"))}))
+    chunk = finish(b, table(b, {0: ("off", words(b, entries, "<6Q", slots_alignment))}))
+    if summaries is None:
+        summaries = [(*slots[0][:2], *slots[-1][:2], len(slots))]
     b = flatbuffers.Builder(256)
-    first, last = slots[0][:2], slots[-1][:2]
-    index = finish(b, table(b, {0: ("off", words(b, [(*first, *last, len(slots))], "<5Q"))}))
+    index = finish(b, table(b, {0: ("off", words(b, summaries, "<5Q", summaries_alignment))}))
     rest = [s for s in base if s[0] != bbsnap.SLOT_INDEX]
     return [[7, 1, payload, chunk], [6, 1, b"", index]] + rest
 
@@ -208,8 +251,9 @@ def boundary_cases(base):
 
 def cases(empty_file):
     """(name, expected verdict, file bytes) built on the empty state's file.
-    Section kinds by number: 1 framework, 3 ingress, 5 frontier, 6
-    slot_index, 7 slot_chunk, 8 pending_async, 10 wire_states."""
+    Section kinds by number: 1 framework, 2 bus, 3 ingress, 5 frontier, 6
+    slot_index, 7 slot_chunk, 8 pending_async, 9 execution_state, 10
+    wire_states."""
     base = sections_of(empty_file)
     value = b"\x01\x02\x03" + bytes(61)
     huge = U64_MAX - 63 + 1  # value_offset 64 + this wraps to 1 in u64 arithmetic
@@ -274,9 +318,63 @@ def cases(empty_file):
             base, 64, [(1, 1, 0, 1, 1, None), (1, 2, 64, huge, 1, 0)], value))),
         ("slots: value past the payload area", "malformed_section", build_file(slot_sections(
             base, 64, [(1, 1, 0, 65, 1, 0)], value))),
-        ("slots: keys out of order", "malformed_section", build_file(slot_sections(
+        ("slot_index: a summary whose last key is below its first", "malformed_section", build_file(slot_sections(
             base, 64, [(2, 1, 0, 0, 0, None), (1, 1, 0, 0, 0, None)], b""))),
         ("slots: nonzero byte after a value", "nonzero_padding", build_file(slot_sections(
             base, 64, [(1, 1, 0, 3, 1, None)], value[:3] + b"\x01" + value[4:]))),
     ]
-    return out + boundary_cases(base)
+    return out + order_cases(base, value) + boundary_cases(base)
+
+
+def order_cases(base, value):
+    """Files breaking two rules (or one, as a reference): the order of
+    §7.3 step 5 and §6.3 decides which one is reported, and where."""
+    none = [(1, 1, 0, 0, 0, None), (3, 1, 0, 0, 0, None), (2, 1, 0, 0, 0, None)]  # the last two out of order
+    malformed = "malformed_section"
+
+    def slots(name, slot_list, payload=b"", **options):
+        return (f"slots: {name}", malformed, build_file(slot_sections(base, 64, slot_list, payload, **options)))
+
+    return [
+        ("slot_index: two summaries for one chunk, vector 4 bytes off", malformed, build_file(slot_sections(
+            base, 64, none[:1], b"", summaries=[(1, 1, 1, 1, 1), (2, 1, 2, 1, 1)], summaries_alignment=4))),
+        ("slot_index: vector 4 bytes off", malformed, build_file(slot_sections(
+            base, 64, none[:1], b"", summaries_alignment=4))),
+        slots("count differs from the summary, vector 4 bytes off", none[:1], summaries=[(1, 1, 1, 1, 2)],
+              slots_alignment=4),
+        slots("vector 4 bytes off", none[:1], slots_alignment=4),
+        slots("keys out of order", none),
+        slots("first key differs from the summary, keys out of order", none, summaries=[(0, 1, 2, 1, 3)]),
+        slots("last key differs from the summary", none[:2], summaries=[(1, 1, 4, 1, 2)]),
+        slots("keys out of order, has_value 2", none[:2] + [(2, 1, 0, 0, 2, 0)]),
+        slots("has_value 2, padding byte 41 nonzero", [(1, 1, 0, 0, 2 | 1 << 8, 0)]),
+        slots("padding bytes 44 and 46 nonzero", [(1, 1, 0, 0, 1 << 32 | 1 << 48, 0)]),
+        slots("None with a value_hash, padding byte 47 nonzero", [(1, 1, 0, 0, 1 << 56, 5)]),
+        slots("value at payload offset 64, expected 0", [(1, 1, 64, 3, 1, None)], bytes(64) + value),
+        slots("value past the payload area, which is longer than the values", [(1, 1, 0, 129, 1, 0)],
+              value + bytes(64)),
+        ("counters out of order, the later name not UTF-8", malformed, build_file(replaced(base, 1, counters(
+            "b", b"a\xff")))),
+        ("counter name without its NUL terminator", malformed, build_file(replaced(base, 1, counters(
+            "abc").replace(b"abc\0", b"abcd")))),
+        ("bus: event kinds out of order, the later one's subscribers 4 bytes off", malformed, build_file(replaced(
+            base, 2, bus(("b", 8), ("a", 4))))),
+        ("bus: event kinds out of order", malformed, build_file(replaced(base, 2, bus(("b", 8), ("a", 8))))),
+        ("bus: event kinds out of order, the later one not UTF-8", malformed, build_file(replaced(
+            base, 2, bus(("b", 8), (b"a\xc3", 8))))),
+        ("pending_async: out of order, the later one's output_sites 4 bytes off", malformed, build_file(replaced(
+            base, 8, pending_async_entries((7, 8), (3, 4))))),
+        ("pending_async: out of order", malformed, build_file(replaced(
+            base, 8, pending_async_entries((7, 8), (3, 8))))),
+        ("execution_state: out of order, padding byte 14 of the later one nonzero", malformed, build_file(replaced(
+            base, 9, execution_state((5, 1, 0), (4, 1, 1 << 16))))),
+        ("execution_state: padding byte 15 nonzero", malformed, build_file(replaced(
+            base, 9, execution_state((5, 1, 1 << 24))))),
+        ("execution_state: out of order", malformed, build_file(replaced(
+            base, 9, execution_state((5, 1, 0), (5, 2, 0))))),
+        ("wire_states: out of order, the later one's bytes 4 bytes off", malformed, build_file(replaced(
+            base, 10, wire_states((3, b"\x01", 16), (2, b"\x02", 4))))),
+        ("wire_states: out of order", malformed, build_file(replaced(
+            base, 10, wire_states((3, b"\x01", 16), (3, b"\x02", 16))))),
+        ("wire_states: bytes 8 bytes off", malformed, build_file(replaced(base, 10, wire_state(b"\x01\x02", 8)))),
+    ]

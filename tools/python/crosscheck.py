@@ -7,14 +7,19 @@ C++ library, as the meson test `python_reader` runs it:
 2. random states: the C++ writer's files for random_state(seed) with several
    slots_per_chunk values read as the same JSON in Python and C++;
 3. damage: one byte flipped in each part of a file (header, table, each
-   section's metadata and payload, padding) is refused by both readers with
-   the same error code, section and offset;
-4. resealed damage: bytes changed and every checksum recomputed, so that
-   the structural rules (FlatBuffers, §5, §6) are what refuses the file:
-   both readers accept with equal JSON, or refuse with the same code and
-   section;
+   section's metadata and payload, padding) of the golden files and of two
+   random ones is refused by both readers;
+4. resealed damage: bytes of the golden files changed and every checksum
+   recomputed, so that the structural rules (FlatBuffers, §5, §6) are what
+   refuses the file: both readers accept with equal JSON, or both refuse;
+   with --damage-random N, 3 and 4 also damage N random files;
 5. crafted files (crafted.py): what a buggy or hostile writer could write,
    each with the verdict FORMAT.md gives it; both readers must give it.
+
+Whenever both readers refuse a file, they must report the same error code,
+the same section and the same byte offset: FORMAT.md §7 fixes the order of
+the checks and what each one reports, so a difference in any of the three
+is a divergence.
 
     crosscheck.py --tool GOLDEN_TOOL --dump BBSNAP --golden DIR [--fb-python DIR] [--seeds N] ...
 
@@ -25,6 +30,7 @@ which reads many files in one process.
 
 import argparse
 import glob
+import itertools
 import json
 import os
 import struct
@@ -36,6 +42,9 @@ import time
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import bbsnap_read as bbsnap  # noqa: E402
 import crafted  # noqa: E402
+
+RANDOM_RESEALS = 400  # resealed mutations per random file with --damage-random
+BATCH = 1000  # damaged files on disk and in one C++ process at a time
 
 
 class Checker:
@@ -81,9 +90,9 @@ class Checker:
                 verdicts[crashed] = False, ("crash", "", None), f"the C++ reader crashed (exit {run.returncode})"
         return verdicts
 
-    def compare(self, where, py, cpp, same_offset=True):
+    def compare(self, where, py, cpp):
         """True if the two verdicts agree (same JSON text, or same error
-        code, section and, if same_offset, offset)."""
+        code, section and offset)."""
         if py[0] and cpp[0]:
             if json.loads(py[1]) != json.loads(cpp[1]):
                 self.fail(f"{where}: Python and C++ read different states")
@@ -94,7 +103,7 @@ class Checker:
         elif py[0] or cpp[0]:
             self.fail(f"{where}: {'Python' if py[0] else 'C++'} accepts it, "
                       f"{'C++' if py[0] else 'Python'} refuses it: {(cpp if py[0] else py)[2]}")
-        elif py[1][:2] != cpp[1][:2] or (same_offset and py[1][2] != cpp[1][2]):
+        elif py[1] != cpp[1]:
             self.fail(f"{where}:\n    Python: {py[2]}\n    C++:    {cpp[2]}")
         else:
             return True
@@ -188,14 +197,13 @@ def reseal(data):
 
 
 def resealed_mutations(data, stride):
-    """(label, bytes): every stride-th byte outside the checksum fields,
-    changed by one of a few masks, then resealed."""
+    """Yields (label, bytes): every stride-th byte outside the checksum
+    fields, changed by one of a few masks, then resealed."""
     table_offset, entries = layout(data)
     checksum_bytes = set(range(40, 48)) | set(range(56, 64))
     for e in entries:
         checksum_bytes |= set(range(e.pos + 32, e.pos + 40))
     masks = (0x01, 0x80, 0xFF, 0x10, 0x04)
-    out = []
     for n, pos in enumerate(p for p in range(len(data)) if p not in checksum_bytes):
         if n % stride:
             continue
@@ -203,37 +211,52 @@ def resealed_mutations(data, stride):
         damaged = bytearray(data)
         damaged[pos] ^= mask
         reseal(damaged)
-        out.append((f"byte {pos} ^ {mask:#04x}, resealed", bytes(damaged)))
-    return out
+        yield f"byte {pos} ^ {mask:#04x}, resealed", bytes(damaged)
 
 
-def compare_verdicts(checker, tmp, cases, same_offset):
-    """Writes each damaged file, reads it with both readers, compares.
-    Returns (agreeing refusals, agreeing acceptances)."""
-    paths = []
-    for i, (label, data) in enumerate(cases):
-        paths.append(os.path.join(tmp, f"damaged{i}.bbsnap"))
-        with open(paths[-1], "wb") as f:
-            f.write(data)
-    cpp = checker.cpp_verdicts(paths)
-    refused = accepted = 0
-    for (label, data), path in zip(cases, paths):
-        py = py_verdict(data)
-        if checker.compare(f"{os.path.basename(path)} ({label})", py, cpp[path], same_offset):
-            accepted += py[0]
-            refused += not py[0]
-    return refused, accepted
+def spread(paths, count):
+    """`count` of the paths, evenly spaced over them (so over the seeds and
+    chunkings)."""
+    if count <= 0:
+        return []
+    step = max(1, len(paths) // count)
+    return paths[::step][:count]
+
+
+def compare_verdicts(checker, tmp, cases):
+    """Writes the damaged files of `cases` (an iterable of (label, bytes)),
+    BATCH at a time, reads each with both readers, compares.
+    Returns (files, agreeing refusals, agreeing acceptances)."""
+    cases = iter(cases)
+    files = refused = accepted = 0
+    while batch := list(itertools.islice(cases, BATCH)):
+        paths = [os.path.join(tmp, f"damaged{files + i}.bbsnap") for i in range(len(batch))]
+        files += len(batch)
+        for (label, data), path in zip(batch, paths):
+            with open(path, "wb") as f:
+                f.write(data)
+        cpp = checker.cpp_verdicts(paths)
+        for (label, data), path in zip(batch, paths):
+            py = py_verdict(data)
+            if checker.compare(f"{os.path.basename(path)} ({label})", py, cpp[path]):
+                accepted += py[0]
+                refused += not py[0]
+            os.remove(path)
+            if cpp[path][0]:
+                os.remove(path + ".cpp.json")
+    return files, refused, accepted
 
 
 def check_crafted(checker, tmp, empty_file):
     """5. hand-built files: the Python verdict is the one FORMAT.md gives,
-    and the C++ reader's is the same (code and section)."""
+    and the C++ reader's is the same (code, section and offset)."""
     built = crafted.cases(empty_file)
     for name, expected, data in built:
         py = py_verdict(data)
         if expected and (py[1][0] if not py[0] else "ok") != expected:
             checker.fail(f"crafted '{name}': FORMAT.md says {expected}, the Python reader says {py[-1][:200]}")
-    return compare_verdicts(checker, tmp, [(f"crafted: {name}", data) for name, _, data in built], same_offset=False)
+    _, refused, accepted = compare_verdicts(checker, tmp, [(f"crafted: {name}", data) for name, _, data in built])
+    return refused, accepted
 
 
 def main():
@@ -244,8 +267,10 @@ def main():
     parser.add_argument("--fb-python", help="the `flatc --python` code (default: generated now)")
     parser.add_argument("--seeds", type=int, default=100)
     parser.add_argument("--chunkings", default="1,3,4096", help="slots_per_chunk values for the random files")
-    parser.add_argument("--same-offset", action="store_true", help="resealed: require the same error offsets too")
     parser.add_argument("--reseal-stride", type=int, default=7, help="reseal every K-th byte of the golden files")
+    parser.add_argument("--damage-random", type=int, default=0, metavar="N",
+                        help=f"damage N more random files, spread over the seeds: one flip per part and about "
+                             f"{RANDOM_RESEALS} resealed mutations each")
     args = parser.parse_args()
     bbsnap.load_generated_code(args.fb_python)
     checker = Checker(os.path.abspath(args.tool), os.path.abspath(args.dump))
@@ -256,8 +281,10 @@ def main():
         paths = check_random(checker, tmp, args.seeds, args.chunkings)
         print(f"random: {len(paths)} files read alike ({time.monotonic() - started:.1f} s)")
 
-        sources = sorted(glob.glob(os.path.join(args.golden, "v*", "*.bbsnap")))
-        sources += [p for p in paths if os.path.basename(p) in ("seed2-spc3.bbsnap", "seed5-spc1.bbsnap")]
+        golden_files = sorted(glob.glob(os.path.join(args.golden, "v*", "*.bbsnap")))
+        damaged_random = spread(paths, args.damage_random)
+        sources = golden_files + [p for p in paths if os.path.basename(p) in ("seed2-spc3.bbsnap", "seed5-spc1.bbsnap")]
+        sources += [p for p in damaged_random if p not in sources]
         flips = []
         for source in sources:
             data = open(source, "rb").read()
@@ -265,16 +292,19 @@ def main():
                 damaged = bytearray(data)
                 damaged[offset] ^= 0x5A
                 flips.append((f"{os.path.basename(source)}: {label}, byte {offset}", bytes(damaged)))
-        refused, _ = compare_verdicts(checker, tmp, flips, same_offset=True)
-        print(f"damage: {len(flips)} one-byte flips, {refused} refused alike, same offset "
+        files, refused, _ = compare_verdicts(checker, tmp, flips)
+        print(f"damage: {files} one-byte flips, {refused} refused alike "
               f"({time.monotonic() - started:.1f} s)")
 
-        resealed = []
-        for source in sorted(glob.glob(os.path.join(args.golden, "v*", "*.bbsnap"))):
-            resealed += [(f"{os.path.basename(source)}: {label}", data)
-                         for label, data in resealed_mutations(open(source, "rb").read(), args.reseal_stride)]
-        refused, accepted = compare_verdicts(checker, tmp, resealed, same_offset=args.same_offset)
-        print(f"resealed: {len(resealed)} files, {refused} refused alike, {accepted} accepted alike "
+        def resealed(source):
+            data = open(source, "rb").read()
+            stride = args.reseal_stride if source in golden_files else max(1, len(data) // RANDOM_RESEALS)
+            for label, damaged in resealed_mutations(data, stride):
+                yield f"{os.path.basename(source)}: {label}", damaged
+
+        files, refused, accepted = compare_verdicts(
+            checker, tmp, itertools.chain.from_iterable(map(resealed, golden_files + damaged_random)))
+        print(f"resealed: {files} files, {refused} refused alike, {accepted} accepted alike "
               f"({time.monotonic() - started:.1f} s)")
         empty = open(os.path.join(args.golden, "v1", "empty.bbsnap"), "rb").read()
         refused, accepted = check_crafted(checker, tmp, empty)
