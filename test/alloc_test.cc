@@ -1,72 +1,17 @@
 // Zero copy, measured: opening a snapshot and looking up 10,000 slots
-// allocates the same for a 1 MiB and a 64 MiB snapshot. This binary
-// replaces the global operator new to count every heap allocation.
+// allocates the same for a 1 MiB and a 64 MiB snapshot. This binary links
+// bench/heap_count.cc, which replaces the global operator new to count every
+// heap allocation.
 #include <catch2/catch.hpp>
 
-#include <atomic>
-#include <cstdlib>
-#include <new>
 #include <random>
 
 #include "bbsnap/reader.h"
 #include "bbsnap/writer.h"
+#include "heap_count.h"
 #include "require_ok.h"
 #include "test_files.h"
 #include "workload.h"
-
-namespace {
-
-std::atomic<bool> counting{false};
-std::atomic<std::uint64_t> allocations{0};
-std::atomic<std::uint64_t> allocated_bytes{0};
-// When set, allocations of this many bytes or more fail with std::bad_alloc.
-std::atomic<std::size_t> refuse_from{~std::size_t{0}};
-
-void* counted_alloc(std::size_t size, std::size_t alignment) {
-  if (size >= refuse_from.load(std::memory_order_relaxed)) throw std::bad_alloc();
-  if (counting.load(std::memory_order_relaxed)) {
-    allocations.fetch_add(1, std::memory_order_relaxed);
-    allocated_bytes.fetch_add(size, std::memory_order_relaxed);
-  }
-  void* p = alignment <= alignof(std::max_align_t) ? std::malloc(size ? size : 1)
-                                                   : std::aligned_alloc(alignment, (size + alignment - 1) / alignment * alignment);
-  if (!p) throw std::bad_alloc();
-  return p;
-}
-
-}  // namespace
-
-void* operator new(std::size_t size) { return counted_alloc(size, 0); }
-void* operator new[](std::size_t size) { return counted_alloc(size, 0); }
-void* operator new(std::size_t size, std::align_val_t a) { return counted_alloc(size, static_cast<std::size_t>(a)); }
-void* operator new[](std::size_t size, std::align_val_t a) { return counted_alloc(size, static_cast<std::size_t>(a)); }
-// The nothrow forms too (std::stable_sort's buffer, for one): otherwise the
-// toolchain's would serve them, uncounted, and the replaced delete would free
-// memory it did not allocate.
-template <typename... Alignment>
-void* counted_alloc_nothrow(std::size_t size, Alignment... a) noexcept {
-  try {
-    return counted_alloc(size, static_cast<std::size_t>(a)...);
-  } catch (const std::bad_alloc&) {
-    return nullptr;
-  }
-}
-void* operator new(std::size_t size, const std::nothrow_t&) noexcept { return counted_alloc_nothrow(size, std::align_val_t{0}); }
-void* operator new[](std::size_t size, const std::nothrow_t&) noexcept { return counted_alloc_nothrow(size, std::align_val_t{0}); }
-void* operator new(std::size_t size, std::align_val_t a, const std::nothrow_t&) noexcept { return counted_alloc_nothrow(size, a); }
-void* operator new[](std::size_t size, std::align_val_t a, const std::nothrow_t&) noexcept { return counted_alloc_nothrow(size, a); }
-void operator delete(void* p, const std::nothrow_t&) noexcept { std::free(p); }
-void operator delete[](void* p, const std::nothrow_t&) noexcept { std::free(p); }
-void operator delete(void* p, std::align_val_t, const std::nothrow_t&) noexcept { std::free(p); }
-void operator delete[](void* p, std::align_val_t, const std::nothrow_t&) noexcept { std::free(p); }
-void operator delete(void* p) noexcept { std::free(p); }
-void operator delete[](void* p) noexcept { std::free(p); }
-void operator delete(void* p, std::size_t) noexcept { std::free(p); }
-void operator delete[](void* p, std::size_t) noexcept { std::free(p); }
-void operator delete(void* p, std::align_val_t) noexcept { std::free(p); }
-void operator delete[](void* p, std::align_val_t) noexcept { std::free(p); }
-void operator delete(void* p, std::size_t, std::align_val_t) noexcept { std::free(p); }
-void operator delete[](void* p, std::size_t, std::align_val_t) noexcept { std::free(p); }
 
 using namespace bbsnap;
 
@@ -99,9 +44,9 @@ Usage open_and_look_up(const bbsnap::testing::WorkloadSpec& spec, Verification m
   // One-time process-wide set-up (simdjson picks its UTF-8 kernel on first
   // use) is not a per-snapshot cost: warm it up before counting.
   REQUIRE_OK(Snapshot::open(path, options));
-  allocations = 0;
-  allocated_bytes = 0;
-  counting = true;
+  auto& heap = bbsnap::bench::heap_counters();
+  const std::uint64_t allocations_before = heap.allocations.load();
+  const std::uint64_t bytes_before = heap.bytes.load();
   std::uint64_t found = 0;
   std::size_t sections = 0;
   {
@@ -114,9 +59,9 @@ Usage open_and_look_up(const bbsnap::testing::WorkloadSpec& spec, Verification m
       }
     }
   }
-  counting = false;
+  const Usage usage{heap.allocations.load() - allocations_before, heap.bytes.load() - bytes_before, sections};
   CHECK(found >= 8000);
-  return {allocations.load(), allocated_bytes.load(), sections};
+  return usage;
 }
 
 }  // namespace
@@ -151,10 +96,11 @@ TEST_CASE("running out of memory is an error value, not an exception") {
   Result<Snapshot> snapshot = Snapshot::from_bytes(bytes->span());
   REQUIRE_OK(snapshot);
 
-  refuse_from = 1 << 19;  // the copies of the 1 MiB values cannot be made
+  auto& heap = bbsnap::bench::heap_counters();
+  heap.refuse_from = 1 << 19;  // the copies of the 1 MiB values cannot be made
   Result<TransientSnapshot> model = snapshot->to_model();
   Result<AlignedBuffer> encoded = encode_snapshot(state);
-  refuse_from = ~std::size_t{0};
+  heap.refuse_from = ~std::size_t{0};
 
   REQUIRE_FALSE(model.ok());
   CHECK(model.error().code == ErrorCode::limit_exceeded);
