@@ -321,6 +321,7 @@ Result<Snapshot> open(std::span<const std::uint8_t> file, Verification mode, std
   options.verification = mode;
   options.expected_spec_version = spec;
   options.threads = threads;
+  options.bytes_per_thread = 0;  // inputs are small: threads regardless
   return Snapshot::from_bytes(file, options);
 }
 

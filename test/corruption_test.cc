@@ -251,6 +251,7 @@ std::size_t flip_regions(Region::Kind kind) {
         check_flip_error(refusal(damaged_file.span()), region, pos);
         OpenOptions threads;
         threads.threads = 3;
+        threads.bytes_per_thread = 0;  // test files are small: threads regardless
         check_flip_error(refusal(damaged_file.span(), threads), region, pos);
       }
     }
@@ -427,7 +428,7 @@ TEST_CASE("every bit of the example file and of a random multi-chunk file is pro
   CHECK(refused == tried);
 }
 
-TEST_CASE("with several damaged places, the error reported does not depend on the thread count") {
+TEST_CASE("with several damaged places, the error reported does not depend on the thread count", "[verify_threads]") {
   for (const TestFile& file : test_files()) {
     // Damage every metadata region and every value, then all but the first, ...
     std::vector<const Region*> targets;
@@ -443,10 +444,31 @@ TEST_CASE("with several damaged places, the error reported does not depend on th
         for (int repeat = 0; repeat < 3; ++repeat) {
           OpenOptions options;
           options.threads = threads;
+          options.bytes_per_thread = 0;
           const Error e = refusal(damaged, options);
           CHECK(e.to_string() == single.to_string());
         }
       }
+    }
+  }
+}
+
+TEST_CASE("a threaded verification that fails early returns, whichever thread sees the failure first", "[verify_threads]") {
+  // Regression: a thread that found an error in one phase could move on to the
+  // next while another, still waking from the barrier, saw the error and left;
+  // the first then waited at the next barrier forever. Many repetitions make
+  // that interleaving near-certain with the bug, so the test hangs (and times
+  // out) rather than passes by luck.
+  const TestFile& example = test_files().front();
+  for (Region::Kind kind : {Region::metadata, Region::value}) {
+    const Region& target = *std::ranges::find_if(example.regions, [&](const Region& r) { return r.kind == kind; });
+    const auto damaged = bbsnap::testing::with_flipped_byte(example.bytes, target.begin, 0x01);
+    const Error single = refusal(damaged.span());
+    for (unsigned threads : {2u, 3u}) {
+      OpenOptions options;
+      options.threads = threads;
+      options.bytes_per_thread = 0;
+      for (int repeat = 0; repeat < 2000; ++repeat) REQUIRE(refusal(damaged.span(), options).to_string() == single.to_string());
     }
   }
 }

@@ -71,11 +71,11 @@ void MappedFile::advise_random() const {
   if (data_) ::madvise(const_cast<std::uint8_t*>(data_), size_, MADV_RANDOM);
 }
 
-void MappedFile::read_in_file_order() const {
+void MappedFile::read_in_file_order(std::span<const std::uint8_t> range) {
   constexpr std::size_t kStep = 64 * 1024;  // the default fault-around window
   std::uint8_t sum = 0;
-  for (std::size_t at = 0; at < size_; at += kStep) sum += *static_cast<const volatile std::uint8_t*>(data_ + at);
-  if (size_ > 0) sum += *static_cast<const volatile std::uint8_t*>(data_ + size_ - 1);
+  for (std::size_t at = 0; at < range.size(); at += kStep) sum += *static_cast<const volatile std::uint8_t*>(&range[at]);
+  if (!range.empty()) sum += *static_cast<const volatile std::uint8_t*>(&range.back());
   static_cast<void>(sum);
 }
 

@@ -27,15 +27,18 @@ class MappedFile {
   void advise_sequential() const;
   void advise_random() const;
 
-  // Reads the mapping front to back, one byte per 64 KiB, under the
-  // sequential hint. Full verification reads each section's metadata before
-  // its payload (the metadata comes after it in the file) and the section
-  // table (at the end) first; on a cold file that order defeats the kernel's
-  // read-ahead and measured 2.3x slower than one sequential read. Reading in
-  // file order first lets read-ahead fetch the file in one pass; verification
-  // then finds it in the page cache. On a cached file it costs a load per 64
-  // KiB and faults in, in order, the pages verification would fault anyway.
-  void read_in_file_order() const;
+  // Reads `range` of a mapping front to back, one byte per 64 KiB (the
+  // kernel's fault-around window), under the sequential hint. Full
+  // verification reads each section's metadata before its payload (the
+  // metadata comes after it in the file) and the section table (at the end)
+  // first; on a cold file that order defeats the kernel's read-ahead and
+  // measured 2.3x slower than one sequential read. Reading in file order
+  // first lets read-ahead fetch the file in one pass; verification then
+  // finds it in the page cache. On a cached file it costs a load per 64 KiB
+  // and faults in, in order, the pages verification would fault anyway.
+  // Threads may read parts of one mapping at once: verify_file hands out
+  // 1 MiB pieces, in order, to the threads not checking the slot index.
+  static void read_in_file_order(std::span<const std::uint8_t> range);
 
   // Lazy mode is about to hash a slot value in [begin, end): under the
   // random hint a cold value of 64 KiB would be 16 synchronous 4 KiB reads;

@@ -65,6 +65,12 @@ Status Snapshot::Impl::check_spec_version() const {
 
 namespace {
 
+unsigned verify_threads(const OpenOptions& options, std::uint64_t file_size) {
+  std::uint64_t threads = std::max(1u, options.threads);
+  if (options.bytes_per_thread > 0) threads = std::min(threads, std::max<std::uint64_t>(1, file_size / options.bytes_per_thread));
+  return static_cast<unsigned>(threads);
+}
+
 Result<std::unique_ptr<Snapshot::Impl>> open_impl(MappedFile mapping, std::span<const std::uint8_t> bytes,
                                                   const OpenOptions& options) {
   auto impl = std::make_unique<Snapshot::Impl>();
@@ -75,10 +81,15 @@ Result<std::unique_ptr<Snapshot::Impl>> open_impl(MappedFile mapping, std::span<
   impl->layout = *layout;
   std::size_t sections = impl->layout.entries.size();
   switch (options.verification) {
-    case Verification::full:
-      if (Status s = verify_file(impl->layout, std::max(1u, options.threads)); !s) return std::move(s).error();
+    case Verification::full: {
+      // A fresh mapping is faulted in first, in file order, for read-ahead.
+      const FaultIn fault_in = impl->mapping.bytes().data() && !options.prefault ? FaultIn::in_file_order : FaultIn::no;
+      if (Status s = verify_file(impl->layout, verify_threads(options, bytes.size()), fault_in); !s) {
+        return std::move(s).error();
+      }
       impl->mapping.advise_random();  // verified: what follows is lookups
       break;
+    }
     case Verification::lazy:
       impl->checked = std::make_unique<std::atomic<std::uint8_t>[]>(sections);
       break;
@@ -102,7 +113,6 @@ Result<Snapshot> Snapshot::open(const std::string& path, const OpenOptions& opti
     if (!mapping) return std::move(mapping).error();
     if (options.verification == Verification::full) {
       mapping->advise_sequential();
-      if (!options.prefault) mapping->read_in_file_order();  // (MAP_POPULATE read it already)
     } else {
       mapping->advise_random();
     }

@@ -27,10 +27,15 @@ Status verify_slot_values(const Layout& layout, std::uint32_t index, std::uint32
 // chunk's metadata check. For lazy mode, which checks values on access.
 Status verify_slot_value(const Layout& layout, std::uint32_t index, const fb::SlotEntry& entry);
 
+// Whether full verification first faults in a mapped file's pages in file
+// order (MappedFile::read_in_file_order), spread over its threads. Not for
+// bytes in memory (from_bytes) or a mapping populated already (prefault).
+enum class FaultIn : bool { no, in_file_order };
+
 // Every section and every slot value of the file, on `threads` threads
 // (1 or more). The error, if any, is the one of the first failing item in
 // file order, whatever the thread timing.
-Status verify_file(const Layout& layout, unsigned threads);
+Status verify_file(const Layout& layout, unsigned threads, FaultIn fault_in);
 
 // The metadata root of a section whose FlatBuffer passed verification.
 template <typename Root>

@@ -87,6 +87,11 @@ struct OpenOptions {
   // error reported is the one a single thread finds first, whatever the
   // count. Ignored by lazy and trusted.
   unsigned threads = 1;
+  // ... but no more threads than one per this many bytes of file: starting
+  // and waking a thread costs tens of microseconds, more than it saves on a
+  // small file (a 1.1 MiB file: 94 us on one thread, 146 us on two; from
+  // 64 MiB on, two threads verify 1.4x faster). 0: always `threads`.
+  std::uint64_t bytes_per_thread = std::uint64_t{8} << 20;
   // Read the whole file into the page cache while mapping it (MAP_POPULATE),
   // for callers that will touch most of it and prefer one sequential read
   // to page faults. Access hints are set either way: sequential read-ahead
