@@ -52,6 +52,7 @@
 #include <optional>
 #include <random>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "alt.h"
@@ -501,6 +502,22 @@ void BM_Xxh3Aligned(State& st, Fixture& f) {
   report_bytes(st, f);
 }
 
+// The two-core limit: the calling thread and one started for the iteration
+// (as Snapshot::open with threads = 2 does) each hash one half.
+void xxh3_halves(const std::uint8_t* data, std::size_t size) {
+  const std::size_t half = size / 2 / 64 * 64;
+  std::uint64_t second = 0;
+  {
+    std::jthread helper([&] { second = XXH3_64bits_dispatch(data + half, size - half); });
+    benchmark::DoNotOptimize(XXH3_64bits_dispatch(data, half));
+  }
+  benchmark::DoNotOptimize(second);
+}
+void BM_Xxh3Aligned2T(State& st, Fixture& f) {
+  for (auto _ : st) xxh3_halves(f.file(), f.file_size());
+  report_bytes(st, f);
+}
+
 void BM_Xxh3Unaligned(State& st, Fixture& f) {
   for (auto _ : st) benchmark::DoNotOptimize(XXH3_64bits_dispatch(f.file() + 8, f.file_size()));
   report_bytes(st, f);
@@ -536,6 +553,14 @@ void BM_Xxh3Mapped(State& st, Fixture& f) {
   for (auto _ : st) {
     Mapping m(f.path(), f.file_size(), MADV_SEQUENTIAL);
     benchmark::DoNotOptimize(XXH3_64bits_dispatch(m.data, m.size));
+  }
+  report_bytes(st, f);
+}
+
+void BM_Xxh3Mapped2T(State& st, Fixture& f) {
+  for (auto _ : st) {
+    Mapping m(f.path(), f.file_size(), MADV_SEQUENTIAL);
+    xxh3_halves(m.data, m.size);
   }
   report_bytes(st, f);
 }
@@ -586,15 +611,17 @@ void BM_OpenFull(State& st, Fixture& f) { open_full(st, f, 1); }
 void BM_OpenFull2T(State& st, Fixture& f) { open_full(st, f, 2); }
 
 // Full verification of the bytes in memory (from_bytes): no mapping, no faults.
-void BM_OpenFullBytes(State& st, Fixture& f) {
+void open_full_bytes(State& st, Fixture& f, unsigned threads) {
   HeapMeter heap;
   for (auto _ : st) {
-    Result<Snapshot> s = Snapshot::from_bytes(f.file_span(), {.verification = Verification::full});
+    Result<Snapshot> s = Snapshot::from_bytes(f.file_span(), {.verification = Verification::full, .threads = threads});
     if (!s) die("from_bytes", s.error());
   }
   heap.report(st);
   report_bytes(st, f);
 }
+void BM_OpenFullBytes(State& st, Fixture& f) { open_full_bytes(st, f, 1); }
+void BM_OpenFullBytes2T(State& st, Fixture& f) { open_full_bytes(st, f, 2); }
 
 void open_lookup(State& st, Fixture& f, Verification mode) {
   HeapMeter heap;
@@ -667,13 +694,13 @@ void BM_PreadCold(State& st, Fixture& f) {
   report_bytes(st, f);
 }
 
-void BM_OpenFullCold(State& st, Fixture& f) {
+void open_full_cold(State& st, Fixture& f, unsigned threads) {
   {
     Cold cold(st, f);
     for (auto _ : st) {
       cold.before();
       {
-        Snapshot s = open_snapshot(f.cold_path(), {.verification = Verification::full});
+        Snapshot s = open_snapshot(f.cold_path(), {.verification = Verification::full, .threads = threads});
         benchmark::DoNotOptimize(s.bytes().data());
       }
       cold.after();
@@ -681,6 +708,9 @@ void BM_OpenFullCold(State& st, Fixture& f) {
   }
   report_bytes(st, f);
 }
+
+void BM_OpenFullCold(State& st, Fixture& f) { open_full_cold(st, f, 1); }
+void BM_OpenFullCold2T(State& st, Fixture& f) { open_full_cold(st, f, 2); }
 
 void BM_OpenLazyLookupCold(State& st, Fixture& f) {
   {
@@ -975,15 +1005,18 @@ const Bench kBenches[] = {
     // reading the whole file
     {"BM_Memcpy", BM_Memcpy, kScratch},
     {"BM_Xxh3Aligned", BM_Xxh3Aligned, 0},
+    {"BM_Xxh3Aligned2T", BM_Xxh3Aligned2T, 0},
     {"BM_Xxh3Unaligned", BM_Xxh3Unaligned, 0},
     {"BM_Xxh3Dispatch", BM_Xxh3Dispatch, 0},
     {"BM_Xxh3Mapped", BM_Xxh3Mapped, 0},
+    {"BM_Xxh3Mapped2T", BM_Xxh3Mapped2T, 0},
     {"BM_Xxh3MappedPopulate", BM_Xxh3MappedPopulate, 0},
     {"BM_Xxh3MappedPopulateRead", BM_Xxh3MappedPopulateRead, 0},
     {"BM_ReadMapping", BM_ReadMapping, 0},
     {"BM_OpenFull", BM_OpenFull, 0},
     {"BM_OpenFull2T", BM_OpenFull2T, 0},
     {"BM_OpenFullBytes", BM_OpenFullBytes, 0},
+    {"BM_OpenFullBytes2T", BM_OpenFullBytes2T, 0},
     {"BM_ToModel", BM_ToModel, 0},
     // lazy, trusted, lookups, views
     {"BM_OpenLazyLookup", BM_OpenLazyLookup, 0, kAuto, true},
@@ -994,6 +1027,7 @@ const Bench kBenches[] = {
     // cold start
     {"BM_PreadCold", BM_PreadCold, kScratch, kColdRead},
     {"BM_OpenFullCold", BM_OpenFullCold, 0, kColdRead},
+    {"BM_OpenFullCold2T", BM_OpenFullCold2T, 0, kColdRead},
     {"BM_Xxh3MappedCold", BM_Xxh3MappedCold, 0, kColdRead},
     {"BM_Xxh3MappedColdWillneed", BM_Xxh3MappedColdWillneed, 0, kColdRead},
     {"BM_Xxh3MappedColdTwoPass", BM_Xxh3MappedColdTwoPass, 0, kColdRead},
