@@ -61,6 +61,9 @@ struct Phase {
   Items items;
   MakeWorker make_worker;
 };
+// Spelled out for clang before 17, which does not deduce aggregates' arguments.
+template <typename Items, typename MakeWorker>
+Phase(Items, MakeWorker) -> Phase<Items, MakeWorker>;
 
 // Runs the phases in order on `threads` threads (the calling one included).
 // Items are numbered across phases in order, so the first error in that
