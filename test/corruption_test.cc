@@ -74,6 +74,15 @@ OpenOptions lazy() {
   return options;
 }
 
+// Full verification on `threads` threads, even on a file below
+// OpenOptions::bytes_per_thread (test files are small).
+OpenOptions on_threads(unsigned threads) {
+  OpenOptions options;
+  options.threads = threads;
+  options.bytes_per_thread = 0;
+  return options;
+}
+
 // The error that refuses `bytes`; fails the test if they are accepted.
 Error refusal(std::span<const std::uint8_t> bytes, const OpenOptions& options = {}) {
   Opened opened(bytes, options);
@@ -249,10 +258,7 @@ std::size_t flip_regions(Region::Kind kind) {
         INFO(file.name << ": " << kind_text(kind) << " of " << region.section << ", byte " << pos);
         AlignedBuffer damaged_file = bbsnap::testing::with_flipped_byte(file.bytes, pos);
         check_flip_error(refusal(damaged_file.span()), region, pos);
-        OpenOptions threads;
-        threads.threads = 3;
-        threads.bytes_per_thread = 0;  // test files are small: threads regardless
-        check_flip_error(refusal(damaged_file.span(), threads), region, pos);
+        check_flip_error(refusal(damaged_file.span(), on_threads(3)), region, pos);
       }
     }
   }
@@ -442,10 +448,7 @@ TEST_CASE("with several damaged places, the error reported does not depend on th
       INFO(file.name << ", first " << skip << " targets intact: " << single.to_string());
       for (unsigned threads : {2u, 3u, 8u}) {
         for (int repeat = 0; repeat < 3; ++repeat) {
-          OpenOptions options;
-          options.threads = threads;
-          options.bytes_per_thread = 0;
-          const Error e = refusal(damaged, options);
+          const Error e = refusal(damaged, on_threads(threads));
           CHECK(e.to_string() == single.to_string());
         }
       }
@@ -465,9 +468,7 @@ TEST_CASE("a threaded verification that fails early returns, whichever thread se
     const auto damaged = bbsnap::testing::with_flipped_byte(example.bytes, target.begin, 0x01);
     const Error single = refusal(damaged.span());
     for (unsigned threads : {2u, 3u}) {
-      OpenOptions options;
-      options.threads = threads;
-      options.bytes_per_thread = 0;
+      const OpenOptions options = on_threads(threads);
       for (int repeat = 0; repeat < 2000; ++repeat) REQUIRE(refusal(damaged.span(), options).to_string() == single.to_string());
     }
   }
