@@ -28,13 +28,13 @@ namespace {
 constexpr std::uint64_t kU64Max = std::numeric_limits<std::uint64_t>::max();
 constexpr std::uint32_t kU32Max = std::numeric_limits<std::uint32_t>::max();
 
-// The spec lives in shared/ beside the repository. The build may say where;
-// otherwise it is found from this file's path.
+// The spec's copy in test/spec (see test/spec/README.md). The build says
+// where; otherwise it is found from this file's path.
 std::filesystem::path spec_dir() {
 #ifdef BBSNAP_SPEC_DIR
   return BBSNAP_SPEC_DIR;
 #else
-  return std::filesystem::path(__FILE__).parent_path() / ".." / ".." / "shared" / "spec";
+  return std::filesystem::path(__FILE__).parent_path() / "spec";
 #endif
 }
 
