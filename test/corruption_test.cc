@@ -656,6 +656,73 @@ TEST_CASE("two slot chunks swapped in place, or reordered with every checksum re
   check_error(refusal(assemble(pieces, SectionChecksums::reseal)), ErrorCode::malformed_section, "slot_chunk[0]");
 }
 
+TEST_CASE("every rule of a slot entry is checked, naming the chunk and the entry's byte, with every checksum recomputed") {
+  // One chunk of the example's four slots: (1,1) 3 bytes at payload offset 0,
+  // (1,2) None, (2,0) 0 bytes at 64, (max,max) 4 bytes at 64; a 128-byte payload area.
+  const Bytes file = encode(full_example_state(), 4);
+  const std::uint32_t chunk = section_index(file, 7);
+  const Header header = get_header(file);
+  const SectionEntry section = get_entry(file, header.table_offset, chunk);
+  REQUIRE(section.payload_length == 128);
+  std::uint64_t entry_at[4];
+  {
+    Opened opened(file);
+    REQUIRE_OK(opened.snapshot);
+    const auto* slots = (*opened.snapshot->slot_chunk(0))->slots();
+    REQUIRE(slots->size() == 4);
+    for (std::uint32_t i = 0; i < 4; ++i) {
+      entry_at[i] = static_cast<std::uint64_t>(reinterpret_cast<const std::uint8_t*>(slots->Get(i)) - opened.buffer.data());
+    }
+  }
+  const std::uint64_t metadata_at = section.offset + section.payload_length;
+  std::uint32_t root_offset = 0;  // a FlatBuffer starts with the offset of its root table
+  std::memcpy(&root_offset, file.data() + metadata_at, 4);
+  const std::uint64_t chunk_root = metadata_at + root_offset;
+  // Field offsets in SlotEntry: site 0, exec 8, value_offset 16, value_length 24, value_hash 32, has_value 40.
+  struct Lie {
+    const char* what;
+    std::uint32_t slot;
+    std::uint64_t field;
+    std::uint64_t value;
+    std::uint32_t width;
+    std::uint64_t reported_at;
+    const char* message;
+  };
+  const Lie lies[] = {
+      {"a key equal to the previous one", 1, 8, 1, 8, entry_at[1], "slot keys are not sorted and unique"},
+      {"a key below the previous one", 2, 0, 1, 8, entry_at[2], "slot keys are not sorted and unique"},
+      {"has_value 2", 0, 40, 2, 1, entry_at[0] + 40, "has_value is neither 0 nor 1"},
+      {"a nonzero padding byte", 3, 46, 1, 1, entry_at[3] + 46, "struct padding is not zero"},
+      {"an empty slot with a hash", 1, 32, 1, 8, entry_at[1], "an empty slot with a value offset, length or hash"},
+      {"an empty slot with an offset", 1, 16, 64, 8, entry_at[1], "an empty slot with a value offset, length or hash"},
+      {"a value one boundary late", 3, 16, 128, 8, entry_at[3], "value at payload offset 128, expected 64"},
+      {"a value not on a boundary", 0, 16, 8, 8, entry_at[0], "value at payload offset 8, expected 0"},
+      {"a value past the payload area", 0, 24, 129, 8, entry_at[0], "value of 129 bytes runs past the payload area"},
+      {"a value of 2^64 - 1 bytes", 3, 24, ~std::uint64_t{0}, 8, entry_at[3], "runs past the payload area"},
+      {"values ending a boundary early", 3, 24, 0, 8, chunk_root, "the payload area is 128 bytes, its values end at 64"},
+  };
+  for (const Lie& lie : lies) {
+    INFO(lie.what);
+    Bytes lying = file;
+    std::memcpy(lying.data() + entry_at[lie.slot] + lie.field, &lie.value, lie.width);
+    SectionEntry resealed = section;
+    resealed.checksum =
+        section_checksum(section, std::span<const std::uint8_t>(lying).subspan(metadata_at, section.length - section.payload_length));
+    put_entry(lying, header.table_offset, chunk, resealed);
+    reseal(lying, header.table_offset);
+    for (const OpenOptions& options : {OpenOptions{}, on_threads(2)}) {
+      Error e = refusal(lying, options);
+      check_error(e, ErrorCode::malformed_section, "slot_chunk[0]", lie.reported_at);
+      CHECK_THAT(e.message, Catch::Matchers::Contains(lie.message));
+    }
+    Opened opened(lying, lazy());
+    REQUIRE_OK(opened.snapshot);
+    Result<const fb::SlotChunk*> chunk_view = opened.snapshot->slot_chunk(0);
+    REQUIRE_FALSE(chunk_view.ok());
+    check_error(chunk_view.error(), ErrorCode::malformed_section, "slot_chunk[0]", lie.reported_at);
+  }
+}
+
 TEST_CASE("slot values moved to another offset are refused: their hashes are seeded with their offset") {
   // A section inserted before the slot chunks moves them, their metadata
   // unchanged (value offsets are relative to the section), with every section,

@@ -2,6 +2,8 @@
 
 #include <simdjson.h>
 
+#include <bit>
+#include <cstring>
 #include <tuple>
 #include <type_traits>
 
@@ -18,6 +20,17 @@ using TableVector = flatbuffers::Vector<flatbuffers::Offset<T>>;
 
 namespace {
 
+std::string_view key_of(const flatbuffers::String* s) { return as_view(s); }
+
+// Names, kinds and phases are short and almost always ASCII; simdjson's
+// validator costs a dispatched call and setup per string, more than the
+// string itself, so ASCII is recognised here and the rest goes to simdjson.
+bool is_utf8(std::string_view text) {
+  std::uint8_t high_bits = 0;
+  for (char ch : text) high_bits |= static_cast<std::uint8_t>(ch);
+  return high_bits < 0x80 || simdjson::validate_utf8(text.data(), text.size());
+}
+
 // Records the first rule a section breaks; later checks become no-ops, so a
 // check function reads as a flat list of rules.
 class Checker {
@@ -29,18 +42,17 @@ class Checker {
   Status status() const { return status_; }
 
   // `message` is text, or a callable making it: it is only built for a
-  // broken rule, so checking allocates nothing.
+  // broken rule, so checking allocates nothing. The check itself is inlined
+  // (it runs for every table and string of the metadata), the error path
+  // is not.
   template <typename Message>
-  void require(bool rule, const void* where, Message&& message) {
-    if (rule || !ok()) return;
-    std::string text;
+  [[gnu::always_inline]] void require(bool rule, const void* where, Message&& message) {
+    if (rule || !ok()) [[likely]] return;
     if constexpr (std::is_invocable_v<Message>) {
-      text = message();
+      broken(where, message());
     } else {
-      text = message;
+      broken(where, message);
     }
-    auto offset = static_cast<std::uint64_t>(static_cast<const std::uint8_t*>(where) - layout_.file.data());
-    status_ = Error::of(ErrorCode::malformed_section, std::move(text), layout_.section_name(index_), offset);
   }
 
   void fail(Status status) {
@@ -79,8 +91,7 @@ class Checker {
     if (!s) return;
     spend(s, 5 + std::uint64_t{s->size()});
     if (!ok()) return;
-    require(simdjson::validate_utf8(s->c_str(), s->size()), s,
-            [&] { return std::string(what) + " is not valid UTF-8"; });
+    require(is_utf8(as_view(s)), s, [&] { return std::string(what) + " is not valid UTF-8"; });
   }
   void named_list(const TableVector<fb::NamedBytes>* list, const char* what) {
     if (!list) return;
@@ -105,13 +116,17 @@ class Checker {
   void zeros(std::uint64_t begin, std::uint64_t end) { fail(check_zero(layout_, begin, end, index_)); }
 
  private:
+  [[gnu::cold, gnu::noinline]] void broken(const void* where, std::string text) {
+    auto offset = static_cast<std::uint64_t>(static_cast<const std::uint8_t*>(where) - layout_.file.data());
+    status_ = Error::of(ErrorCode::malformed_section, std::move(text), layout_.section_name(index_), offset);
+  }
+
   const Layout& layout_;
   std::uint32_t index_;
   std::uint64_t content_budget_;  // bytes of strings and vectors the buffer can still hold
   Status status_;
 };
 
-std::string_view key_of(const flatbuffers::String* s) { return as_view(s); }
 
 // FlatBuffers' Verifier with limits derived from the buffer's size. Distinct
 // tables occupy distinct bytes and each needs at least 4, so a buffer of n
@@ -274,26 +289,38 @@ void check_slot_index(Checker& c, const Layout& layout, const fb::SlotIndex& ind
   }
 }
 
+// The rules of one slot entry, written once for two uses: `rule(holds,
+// where, message)` returns `holds`. The loop over every entry of a chunk
+// passes a plain conjunction (no branch per rule: this runs once per slot of
+// the file); only for an entry that breaks a rule is it run again with the
+// Checker, to say which rule and at which byte.
+//
 // A slot's value, when present, is at the first 64-byte boundary after the
 // previous value; absent values are all zeros. So the placement of every
 // byte of the payload area is fixed, and the area holds nothing unchecked.
-void check_slot_placement(Checker& c, const format::SectionEntry& section, const fb::SlotEntry& e,
-                          std::uint64_t& cursor) {
+template <typename Rule>
+bool slot_entry_rules(const fb::SlotEntry* previous, const fb::SlotEntry& e, std::uint64_t payload_length,
+                      std::uint64_t& cursor, Rule&& rule) {
   const auto* raw = reinterpret_cast<const std::uint8_t*>(&e);
-  c.require(raw[40] <= 1, raw + 40, "has_value is neither 0 nor 1");
-  for (int i = 41; i < 48; ++i) c.require(raw[i] == 0, raw + i, "struct padding is not zero");
+  std::uint64_t flags = 0;  // has_value, then 7 bytes of struct padding
+  std::memcpy(&flags, raw + 40, 8);
+  bool ok = true;
+  if (previous) ok &= rule(key_of(*previous) < key_of(e), &e, "slot keys are not sorted and unique");
+  ok &= rule((flags & 0xFE) == 0, raw + 40, "has_value is neither 0 nor 1");
+  const std::uint64_t padding = flags >> 8;
+  ok &= rule(padding == 0, raw + 41 + (padding ? std::countr_zero(padding) / 8 : 0), "struct padding is not zero");
   if (!e.has_value()) {
-    c.require(e.value_offset() == 0 && e.value_length() == 0 && e.value_hash() == 0, &e,
-              "an empty slot with a value offset, length or hash");
-    return;
+    return ok & rule((e.value_offset() | e.value_length() | e.value_hash()) == 0, &e,
+                     "an empty slot with a value offset, length or hash");
   }
-  c.require(e.value_offset() == format::align_up(cursor), &e, [&] {
+  ok &= rule(e.value_offset() == format::align_up(cursor), &e, [&] {
     return "value at payload offset " + std::to_string(e.value_offset()) + ", expected " +
            std::to_string(format::align_up(cursor));
   });
-  c.require(e.value_length() <= section.payload_length - std::min(e.value_offset(), section.payload_length), &e,
-            [&] { return "value of " + std::to_string(e.value_length()) + " bytes runs past the payload area"; });
-  if (c.ok()) cursor = e.value_offset() + e.value_length();
+  ok &= rule(e.value_length() <= payload_length - std::min(e.value_offset(), payload_length), &e,
+             [&] { return "value of " + std::to_string(e.value_length()) + " bytes runs past the payload area"; });
+  cursor = e.value_offset() + e.value_length();
+  return ok;
 }
 
 void check_slot_chunk(Checker& c, const Layout& layout, std::uint32_t index, const fb::SlotChunk& chunk) {
@@ -308,11 +335,22 @@ void check_slot_chunk(Checker& c, const Layout& layout, std::uint32_t index, con
   if (!c.ok()) return;
   c.require(key_of(*slots->Get(0)) == first_key(*summary) && key_of(*slots->Get(slots->size() - 1)) == last_key(*summary),
             &chunk, "the chunk's first or last key differs from the index");
+  if (!c.ok()) return;
+  const auto holds = [](bool rule, const void*, auto&&) { return rule; };
+  const auto report = [&](bool rule, const void* where, auto&& message) {
+    c.require(rule, where, message);
+    return rule;
+  };
+  const fb::SlotEntry* previous = nullptr;
   std::uint64_t cursor = 0;
-  for (flatbuffers::uoffset_t i = 0; i < slots->size() && c.ok(); ++i) {
-    const fb::SlotEntry* e = slots->Get(i);
-    if (i > 0) c.increasing(key_of(*slots->Get(i - 1)), key_of(*e), e, "slot keys");
-    check_slot_placement(c, section, *e, cursor);
+  for (const fb::SlotEntry* e : *slots) {
+    const std::uint64_t before = cursor;
+    if (!slot_entry_rules(previous, *e, section.payload_length, cursor, holds)) {
+      cursor = before;
+      slot_entry_rules(previous, *e, section.payload_length, cursor, report);
+      return;
+    }
+    previous = e;
   }
   c.require(format::align_up(cursor) == section.payload_length, &chunk, [&] {
     return "the payload area is " + std::to_string(section.payload_length) + " bytes, its values end at " +
