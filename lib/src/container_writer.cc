@@ -20,6 +20,7 @@ Status ContainerWriter::begin() { return sink_.append(kZeros); }
 
 Status ContainerWriter::pad_to_alignment() {
   std::uint64_t padding = format::align_up(position()) - position();
+  if (padding == 0) return {};
   return sink_.append({kZeros, padding});
 }
 

@@ -54,7 +54,7 @@ Result<std::unique_ptr<AtomicFileSink>> AtomicFileSink::create(const std::string
 AtomicFileSink::AtomicFileSink(std::string path, std::string temp_path, int fd, const FileOps& ops,
                                bool durable)
     : path_(std::move(path)), temp_path_(std::move(temp_path)), fd_(fd), ops_(ops), durable_(durable) {
-  buffer_.reserve(kBufferCapacity);
+  buffer_ = std::make_unique_for_overwrite<std::uint8_t[]>(kBufferCapacity);
 }
 
 AtomicFileSink::~AtomicFileSink() {
@@ -73,16 +73,17 @@ Status AtomicFileSink::append(std::span<const std::uint8_t> bytes) {
     if (Status s = flush(); !s) return s;
     return write_all(bytes);
   }
-  if (buffer_.size() + bytes.size() > kBufferCapacity) {
+  if (buffered_ + bytes.size() > kBufferCapacity) {
     if (Status s = flush(); !s) return s;
   }
-  buffer_.insert(buffer_.end(), bytes.begin(), bytes.end());
+  if (!bytes.empty()) std::memcpy(buffer_.get() + buffered_, bytes.data(), bytes.size());
+  buffered_ += bytes.size();
   return {};
 }
 
 Status AtomicFileSink::flush() {
-  Status s = write_all(buffer_);
-  buffer_.clear();
+  Status s = write_all({buffer_.get(), buffered_});
+  buffered_ = 0;
   return s;
 }
 

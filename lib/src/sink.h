@@ -69,7 +69,9 @@ class AtomicFileSink final : public Sink {
   bool committed_ = false;
   // Small appends are gathered so that a million 64-byte slots are not a
   // million write() calls; large ones go straight from the caller's memory.
-  std::vector<std::uint8_t> buffer_;
+  // A plain array and memcpy: this runs once or twice per slot.
+  std::unique_ptr<std::uint8_t[]> buffer_;
+  std::size_t buffered_ = 0;
 };
 
 }  // namespace bbsnap

@@ -11,6 +11,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <type_traits>
@@ -120,19 +121,30 @@ class [[nodiscard]] Result {
 // A result with no value: success, or an Error.
 class [[nodiscard]] Status {
  public:
-  Status() = default;  // success
-  Status(Error error) : error_(std::move(error)), failed_(true) {}  // NOLINT: implicit by design
+  // Success. User-provided on purpose: with `= default`, `return {};`
+  // value-initializes, which zero-fills the whole object (the Error's
+  // storage too) before constructing it.
+  Status() noexcept {}  // NOLINT(modernize-use-equals-default)
+  Status(Error error) : error_(std::move(error)) {}  // NOLINT: implicit by design
 
-  bool ok() const { return !failed_; }
+  bool ok() const { return !error_.has_value(); }
   explicit operator bool() const { return ok(); }
   // Meaningful only when !ok(). On a success it does not throw but returns a
   // default Error (code io, empty message), which means nothing.
-  const Error& error() const& { return error_; }
-  Error&& error() && { return std::move(error_); }
+  const Error& error() const& { return error_ ? *error_ : no_error(); }
+  Error&& error() && {
+    if (!error_) error_.emplace();
+    return std::move(*error_);
+  }
 
  private:
-  Error error_;
-  bool failed_ = false;
+  static const Error& no_error() {
+    static const Error none;
+    return none;
+  }
+  // An optional, so that a success (returned once or twice per slot by the
+  // writer and the checks) sets one flag instead of constructing an Error.
+  std::optional<Error> error_;
 };
 
 }  // namespace bbsnap
