@@ -456,6 +456,37 @@ TEST_CASE("with several damaged places, the error reported does not depend on th
   }
 }
 
+TEST_CASE("a chunk's values split into several runs are all checked, on any number of threads", "[verify_threads]") {
+  // Threads check values in runs of about 256 KiB of payload: 43 values of
+  // 32 KiB - 5 in one chunk make five runs of eight or nine, each value
+  // followed by padding. Damage to any value or padding byte is found, with the same
+  // error, on 1, 2 and 3 threads.
+  TransientSnapshot state;
+  for (std::uint64_t i = 0; i < 43; ++i) state.slot_table[{i, 0}] = Bytes((32 << 10) - 5, static_cast<std::uint8_t>(i + 1));
+  const Bytes file = encode(state, 64);
+  std::vector<std::uint64_t> value_at;
+  {
+    Opened opened(file);
+    REQUIRE_OK(opened.snapshot);
+    for (std::uint64_t i = 0; i < 43; ++i) {
+      Result<SlotLookup> slot = opened.snapshot->slot({i, 0});
+      REQUIRE_OK(slot);
+      value_at.push_back(static_cast<std::uint64_t>(slot->value.data() - opened.snapshot->bytes().data()));
+    }
+  }
+  const std::uint64_t value_size = (32 << 10) - 5;
+  for (std::uint64_t i = 0; i < 43; ++i) {
+    INFO("slot " << i);
+    const std::uint64_t last_value_byte = value_at[i] + value_size - 1, first_padding_byte = value_at[i] + value_size;
+    for (unsigned threads : {1u, 2u, 3u}) {
+      check_error(refusal(bbsnap::testing::with_flipped_byte(file, last_value_byte).span(), on_threads(threads)),
+                  ErrorCode::checksum_mismatch, "slot_chunk[0]", value_at[i]);
+      check_error(refusal(bbsnap::testing::with_flipped_byte(file, first_padding_byte).span(), on_threads(threads)),
+                  ErrorCode::nonzero_padding, "slot_chunk[0]", first_padding_byte);
+    }
+  }
+}
+
 TEST_CASE("a threaded verification that fails early returns, whichever thread sees the failure first", "[verify_threads]") {
   // Regression: a thread that found an error in one phase could move on to the
   // next while another, still waking from the barrier, saw the error and left;

@@ -1,7 +1,7 @@
 // Full verification of a file, on one thread or several. The work is cut in
 // phases of items that need no order among them: the mapping's pages in file
 // order (to fault them in; see MappedFile::read_in_file_order), every
-// section's metadata, then the slot values in runs of kEntriesPerRun entries.
+// section's metadata, then the slot values in runs of about kRunBytes.
 // Threads claim items of a phase from a shared counter, so a thread that
 // draws small items takes more of them, and meet at a barrier before the
 // next phase: the threads are started once per file, not once per phase.
@@ -21,9 +21,13 @@ namespace {
 
 using format::SectionKind;
 
-// About 256 KiB of values at 4 KiB each: small enough to balance two cores on
-// a 1 MiB snapshot, large enough that claiming an item costs nothing.
-constexpr std::uint32_t kEntriesPerRun = 64;
+// Slot values are checked in runs of about this many bytes of payload: small
+// enough to balance two cores on an 8 MiB snapshot, large enough that
+// claiming a run from the shared counter (a cache line the threads pass
+// back and forth) is lost in its work. Runs counted in entries were too
+// small for small values: 64 values of 64 bytes made claiming cost as much
+// as checking, and two threads verified 1M such values no faster than one.
+constexpr std::uint64_t kRunBytes = 256 << 10;
 
 // Faulting in the mapping goes in pieces this large: threads taking turns
 // keep the reads close to file order for the kernel's read-ahead.
@@ -106,9 +110,12 @@ Status run_phases(unsigned threads, const Phases&... phases) {
   return first.status();
 }
 
-// Walks the slot chunks' runs in order. Each thread sees its claimed items
-// in increasing order, so it moves forward through the chunks and mapping an
-// item to its chunk costs O(1) amortized, without a table of runs.
+// Walks the slot chunks' runs in order. A chunk's entries are split into as
+// many runs of equal entry counts as its payload area holds kRunBytes (at
+// least one), which balances bytes as far as the values' sizes are even.
+// Each thread sees its claimed items in increasing order, so it moves
+// forward through the chunks and mapping an item to its chunk costs O(1)
+// amortized, without a table of runs.
 class RunCursor {
  public:
   // No run is located in an index without chunks (total_runs is 0).
@@ -117,22 +124,26 @@ class RunCursor {
   // The chunk section and entry range of run `item`.
   void locate(std::uint64_t item, std::uint32_t& section, std::uint32_t& begin, std::uint32_t& end) {
     while (item >= base_ + runs_in(chunk_)) base_ += runs_in(chunk_++);
-    std::uint64_t count = summaries_->Get(chunk_)->slot_count();
+    const std::uint64_t count = summaries_->Get(chunk_)->slot_count();
+    const std::uint64_t runs = runs_in(chunk_), run = item - base_;
     section = layout_.first_chunk + chunk_;
-    begin = static_cast<std::uint32_t>((item - base_) * kEntriesPerRun);
-    end = static_cast<std::uint32_t>(std::min<std::uint64_t>(count, begin + std::uint64_t{kEntriesPerRun}));
+    begin = static_cast<std::uint32_t>(run * count / runs);
+    end = static_cast<std::uint32_t>((run + 1) * count / runs);
   }
 
-  static std::uint64_t total_runs(const fb::SlotIndex& index) {
+  std::uint64_t total_runs() const {
     std::uint64_t total = 0;
-    if (!index.chunks()) return 0;
-    for (const fb::SlotChunkSummary* s : *index.chunks()) total += (s->slot_count() + kEntriesPerRun - 1) / kEntriesPerRun;
+    if (!summaries_) return 0;
+    for (std::uint32_t chunk = 0; chunk < summaries_->size(); ++chunk) total += runs_in(chunk);
     return total;
   }
 
  private:
+  // Verified before any run is located: slot_count > 0 and equal to the
+  // chunk's entry count, so a run holds at least one entry.
   std::uint64_t runs_in(std::uint32_t chunk) const {
-    return (summaries_->Get(chunk)->slot_count() + kEntriesPerRun - 1) / kEntriesPerRun;
+    const std::uint64_t payload = layout_.entries[layout_.first_chunk + chunk].payload_length;
+    return std::clamp<std::uint64_t>(payload / kRunBytes, 1, summaries_->Get(chunk)->slot_count());
   }
   const Layout& layout_;
   const flatbuffers::Vector<const fb::SlotChunkSummary*>* summaries_;
@@ -169,7 +180,7 @@ Status verify_file(const Layout& layout, unsigned threads, FaultIn fault_in) {
                            return verify_section(layout, section, PayloadCheck::skip);
                          };
                        }};
-  const Phase slot_values{[&] { return RunCursor::total_runs(index()); },
+  const Phase slot_values{[&] { return RunCursor(layout, index()).total_runs(); },
                           [&] {
                             return [&, cursor = RunCursor(layout, index())](std::uint64_t item) mutable {
                               std::uint32_t section = 0, begin = 0, end = 0;
