@@ -858,10 +858,12 @@ void BM_WriteSnapshot(State& st, Fixture& f) { write_whole(st, f, false); }
 void BM_WriteSnapshotNew(State& st, Fixture& f) { write_whole(st, f, false, false); }
 void BM_WriteSnapshotDurable(State& st, Fixture& f) { write_whole(st, f, true); }
 
-void write_streaming(State& st, Fixture& f, bool durable) {
+// `replace` as for write_whole.
+void write_streaming(State& st, Fixture& f, bool durable, bool replace = true) {
   const std::string path = g_dir + "/w_stream.bbsnap";
   for (auto _ : st) {
     st.PauseTiming();
+    if (!replace) ::unlink(path.c_str());
     settle_writeback();
     st.ResumeTiming();
     Result<SnapshotWriter> w = SnapshotWriter::create(path, {.durable = durable});
@@ -877,6 +879,7 @@ void write_streaming(State& st, Fixture& f, bool durable) {
   report_bytes(st, f);
 }
 void BM_WriteStreaming(State& st, Fixture& f) { write_streaming(st, f, false); }
+void BM_WriteStreamingNew(State& st, Fixture& f) { write_streaming(st, f, false, false); }
 void BM_WriteStreamingDurable(State& st, Fixture& f) { write_streaming(st, f, true); }
 
 // The same bytes in memory (encode_snapshot).
@@ -1040,6 +1043,7 @@ const Bench kBenches[] = {
     {"BM_WriteSnapshot", BM_WriteSnapshot, 0},
     {"BM_WriteSnapshotNew", BM_WriteSnapshotNew, 0},
     {"BM_WriteStreaming", BM_WriteStreaming, 0},
+    {"BM_WriteStreamingNew", BM_WriteStreamingNew, 0},
     {"BM_EncodeSnapshot", BM_EncodeSnapshot, 0},
     {"BM_WriteSyscallFsync", BM_WriteSyscallFsync, 0},
     {"BM_WriteSnapshotDurable", BM_WriteSnapshotDurable, 0},
