@@ -128,7 +128,6 @@ class Checker {
   Status status_;
 };
 
-
 // FlatBuffers' Verifier with limits derived from the buffer's size. Distinct
 // tables occupy distinct bytes and each needs at least 4, so a buffer of n
 // bytes holds at most n/4 tables; a hostile buffer that points many offsets
@@ -401,10 +400,10 @@ namespace {
 // The padding after a value runs from its end to the next 64-byte boundary,
 // inside one aligned block of the payload area (the chunk's metadata check
 // placed every value there). This runs once per value of the file, so it is
-// branch-free: the whole block is read as eight words and
-// ANDed with a mask that is 0x00 over the value's bytes and 0xFF over the
-// padding (a loop starting at the value's end mispredicted its exit on
-// every value). check_zero names the byte on failure.
+// branch-free: the whole block is read as eight words ANDed with a mask that
+// is 0x00 over the value's bytes and 0xFF over the padding (a loop starting
+// at the value's end mispredicted its exit on every value). check_zero names
+// the byte on failure.
 constexpr auto kPaddingMasks = [] {
   std::array<std::uint8_t, 2 * format::kAlignment> masks{};  // 64 x 0x00, then 64 x 0xFF
   for (std::size_t i = format::kAlignment; i < masks.size(); ++i) masks[i] = 0xFF;
