@@ -2,16 +2,27 @@
 
 #include <simdjson.h>
 
+#include <cstdint>
 #include <string>
 #include <variant>
 
 namespace bbsnap {
+
+// Names, kinds and phases are short and almost always ASCII; simdjson's
+// validator costs a dispatched call and setup per string, more than the
+// string itself, so ASCII is recognised here and the rest goes to simdjson.
+bool is_utf8(std::string_view text) {
+  std::uint8_t high_bits = 0;
+  for (char ch : text) high_bits |= static_cast<std::uint8_t>(ch);
+  return high_bits < 0x80 || simdjson::validate_utf8(text.data(), text.size());
+}
+
 namespace {
 
 // `path` is built only on failure: checking stays one pass over the bytes.
 template <typename Path>
 Status utf8(const std::string& text, Path path) {
-  if (simdjson::validate_utf8(text.data(), text.size())) return {};
+  if (is_utf8(text)) return {};
   return Error::of(ErrorCode::invalid_argument, path() + " is not valid UTF-8: the format stores UTF-8 text only");
 }
 

@@ -3,10 +3,16 @@
 // produce a snapshot nobody can open.
 #pragma once
 
+#include <string_view>
+
 #include "bbsnap/model.h"
 #include "bbsnap/status.h"
 
 namespace bbsnap {
+
+// Whether `text` is valid UTF-8: the one check behind the writer's refusal
+// (check_text) and the reader's (a file's strings).
+bool is_utf8(std::string_view text);
 
 // Every string of `state` (counter names, fired phases, event kinds, module
 // and input names, NamedBytes names). invalid_argument naming the first one

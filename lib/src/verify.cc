@@ -1,7 +1,5 @@
 #include "verify.h"
 
-#include <simdjson.h>
-
 #include <array>
 #include <bit>
 #include <cstring>
@@ -10,6 +8,7 @@
 
 #include "bbsnap/reader.h"
 #include "checksum.h"
+#include "text_check.h"
 
 namespace bbsnap {
 
@@ -22,15 +21,6 @@ using TableVector = flatbuffers::Vector<flatbuffers::Offset<T>>;
 namespace {
 
 std::string_view key_of(const flatbuffers::String* s) { return as_view(s); }
-
-// Names, kinds and phases are short and almost always ASCII; simdjson's
-// validator costs a dispatched call and setup per string, more than the
-// string itself, so ASCII is recognised here and the rest goes to simdjson.
-bool is_utf8(std::string_view text) {
-  std::uint8_t high_bits = 0;
-  for (char ch : text) high_bits |= static_cast<std::uint8_t>(ch);
-  return high_bits < 0x80 || simdjson::validate_utf8(text.data(), text.size());
-}
 
 // Records the first rule a section breaks; later checks become no-ops, so a
 // check function reads as a flat list of rules.
