@@ -459,25 +459,25 @@ TEST_CASE("with several damaged places, the error reported does not depend on th
 TEST_CASE("a chunk's values split into several runs are all checked, on any number of threads", "[verify_threads]") {
   // Threads check values in runs of about 256 KiB of payload: 43 values of
   // 32 KiB - 5 in one chunk make five runs of eight or nine, each value
-  // followed by padding. Damage to any value or padding byte is found, with the same
-  // error, on 1, 2 and 3 threads.
+  // followed by padding. Damage to any value or padding byte is found, with
+  // the same error, on 1, 2 and 3 threads.
+  constexpr std::uint64_t kValues = 43, kValueSize = (32 << 10) - 5;
   TransientSnapshot state;
-  for (std::uint64_t i = 0; i < 43; ++i) state.slot_table[{i, 0}] = Bytes((32 << 10) - 5, static_cast<std::uint8_t>(i + 1));
+  for (std::uint64_t i = 0; i < kValues; ++i) state.slot_table[{i, 0}] = Bytes(kValueSize, static_cast<std::uint8_t>(i + 1));
   const Bytes file = encode(state, 64);
   std::vector<std::uint64_t> value_at;
   {
     Opened opened(file);
     REQUIRE_OK(opened.snapshot);
-    for (std::uint64_t i = 0; i < 43; ++i) {
+    for (std::uint64_t i = 0; i < kValues; ++i) {
       Result<SlotLookup> slot = opened.snapshot->slot({i, 0});
       REQUIRE_OK(slot);
       value_at.push_back(static_cast<std::uint64_t>(slot->value.data() - opened.snapshot->bytes().data()));
     }
   }
-  const std::uint64_t value_size = (32 << 10) - 5;
-  for (std::uint64_t i = 0; i < 43; ++i) {
+  for (std::uint64_t i = 0; i < kValues; ++i) {
     INFO("slot " << i);
-    const std::uint64_t last_value_byte = value_at[i] + value_size - 1, first_padding_byte = value_at[i] + value_size;
+    const std::uint64_t last_value_byte = value_at[i] + kValueSize - 1, first_padding_byte = value_at[i] + kValueSize;
     for (unsigned threads : {1u, 2u, 3u}) {
       check_error(refusal(bbsnap::testing::with_flipped_byte(file, last_value_byte).span(), on_threads(threads)),
                   ErrorCode::checksum_mismatch, "slot_chunk[0]", value_at[i]);
@@ -696,19 +696,19 @@ TEST_CASE("every rule of a slot entry is checked, naming the chunk and the entry
   const SectionEntry section = get_entry(file, header.table_offset, chunk);
   REQUIRE(section.payload_length == 128);
   std::uint64_t entry_at[4];
+  std::uint64_t chunk_root = 0;
   {
     Opened opened(file);
     REQUIRE_OK(opened.snapshot);
-    const auto* slots = (*opened.snapshot->slot_chunk(0))->slots();
-    REQUIRE(slots->size() == 4);
-    for (std::uint32_t i = 0; i < 4; ++i) {
-      entry_at[i] = static_cast<std::uint64_t>(reinterpret_cast<const std::uint8_t*>(slots->Get(i)) - opened.buffer.data());
-    }
+    const auto at = [&](const void* p) {
+      return static_cast<std::uint64_t>(static_cast<const std::uint8_t*>(p) - opened.buffer.data());
+    };
+    const fb::SlotChunk* root = *opened.snapshot->slot_chunk(0);
+    chunk_root = at(root);
+    REQUIRE(root->slots()->size() == 4);
+    for (std::uint32_t i = 0; i < 4; ++i) entry_at[i] = at(root->slots()->Get(i));
   }
   const std::uint64_t metadata_at = section.offset + section.payload_length;
-  std::uint32_t root_offset = 0;  // a FlatBuffer starts with the offset of its root table
-  std::memcpy(&root_offset, file.data() + metadata_at, 4);
-  const std::uint64_t chunk_root = metadata_at + root_offset;
   // Field offsets in SlotEntry: site 0, exec 8, value_offset 16, value_length 24, value_hash 32, has_value 40.
   struct Lie {
     const char* what;
