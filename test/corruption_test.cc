@@ -595,6 +595,111 @@ TEST_CASE("lazy mode: a damaged framework section fails the open") {
   }
 }
 
+// A copy of `file` whose framework metadata `edit` changed, every checksum
+// recomputed: damage only the content rules can see.
+Bytes with_framework_edited(const Bytes& file, const std::function<void(std::uint8_t* metadata)>& edit) {
+  std::vector<Piece> pieces = split(file);
+  Piece& framework = pieces[*find_piece(pieces, 1)];
+  Bytes metadata(framework.metadata().begin(), framework.metadata().end());
+  edit(metadata.data());
+  framework = make_piece(framework.entry.kind, framework.entry.flags, metadata);
+  return assemble(std::move(pieces));
+}
+
+// Little-endian scalars inside a FlatBuffer (the tests run on little-endian hosts, as the format's reference does).
+template <typename T>
+T load_le(const std::uint8_t* at) {
+  T value;
+  std::memcpy(&value, at, sizeof value);
+  return value;
+}
+template <typename T>
+void store_le(std::uint8_t* at, T value) {
+  std::memcpy(at, &value, sizeof value);
+}
+
+// Positions inside a framework FlatBuffer (FORMAT.md Appendix A).
+std::uint32_t root_table_of(const std::uint8_t* metadata) { return load_le<std::uint32_t>(metadata); }
+std::uint32_t vtable_of(const std::uint8_t* metadata) {
+  const std::uint32_t table = root_table_of(metadata);
+  return table - static_cast<std::uint32_t>(load_le<std::int32_t>(metadata + table));
+}
+void break_utf8_of_a_counter_name(std::uint8_t* metadata) {
+  const auto* root = flatbuffers::GetRoot<fb::Framework>(metadata);
+  for (const fb::Counter* counter : *root->counters()) {
+    if (counter->name()->size() == 0) continue;
+    const_cast<std::uint8_t*>(counter->name()->Data())[0] = 0xff;  // a lone continuation byte
+    return;
+  }
+  FAIL("the example has no counter with a name");
+}
+
+TEST_CASE("lazy mode: open checks what reading spec_version needs; the rest of the framework on its first access") {
+  const Bytes& example = example_file();
+  const std::uint32_t index = section_index(example, 1);
+
+  SECTION("a content rule broken inside the framework is reported by its accessors, not by the open") {
+    const Bytes file = with_framework_edited(example, break_utf8_of_a_counter_name);
+    const Error full = refusal(file);
+    check_error(full, ErrorCode::malformed_section, "framework");
+    CHECK_THAT(full.message, Catch::Matchers::Contains("UTF-8"));
+
+    Opened opened(file, lazy());
+    REQUIRE_OK(opened.snapshot);
+    const Snapshot& s = *opened.snapshot;
+    CHECK(s.spec_version() == kCurrentSpecVersion);
+    for (int attempt = 0; attempt < 2; ++attempt) {  // never marked good
+      REQUIRE_FALSE(s.framework().ok());
+      check_error(s.framework().error(), full.code, full.section, full.offset);
+      REQUIRE_FALSE(s.counter("x").ok());
+      check_error(s.counter("x").error(), full.code, full.section, full.offset);
+    }
+    REQUIRE_FALSE(s.check_section(index).ok());
+    check_error(s.check_section(index).error(), full.code, full.section, full.offset);
+    REQUIRE_FALSE(s.to_model().ok());
+    check_error(s.to_model().error(), full.code, full.section, full.offset);
+    // The other sections read as in an intact file.
+    REQUIRE_OK(s.ingress());
+    CHECK(s.slot({2, 0})->state == SlotLookup::State::value);
+  }
+
+  SECTION("the framework's checksum and the reads of spec_version are checked at open, like full mode does") {
+    const std::uint64_t metadata_begin = get_entry(example, get_header(example).table_offset, index).offset;
+    struct Lie {
+      const char* what;
+      std::function<void(std::uint8_t*)> edit;
+    };
+    const Lie lies[] = {
+        {"a zero root offset", [](std::uint8_t* m) { store_le<std::uint32_t>(m, 0); }},
+        {"a root offset past the end", [](std::uint8_t* m) { store_le<std::uint32_t>(m, 0x7fff0000); }},
+        {"a vtable offset past the start", [](std::uint8_t* m) { store_le<std::int32_t>(m + root_table_of(m), 0x7fff0000); }},
+        {"an odd vtable size", [](std::uint8_t* m) { store_le<std::uint16_t>(m + vtable_of(m), 7); }},
+        {"spec_version placed off its 4-byte alignment", [](std::uint8_t* m) { store_le<std::uint16_t>(m + vtable_of(m) + 4, 1); }},
+        {"spec_version placed past the end", [](std::uint8_t* m) { store_le<std::uint16_t>(m + vtable_of(m) + 4, 0xfffc); }},
+    };
+    for (const Lie& lie : lies) {
+      INFO(lie.what);
+      const Bytes file = with_framework_edited(example, lie.edit);
+      const Error full = refusal(file);
+      check_error(full, ErrorCode::malformed_section, "framework");
+      check_error(refusal(file, lazy()), full.code, full.section, full.offset);
+      CHECK(full.offset >= metadata_begin);
+    }
+    // And a flipped byte anywhere in it: "a damaged framework section fails the open".
+  }
+
+  SECTION("a mismatched spec_version is reported before the rest of the framework is checked") {
+    const Bytes file = with_framework_edited(example, [](std::uint8_t* m) {
+      break_utf8_of_a_counter_name(m);
+      const std::uint32_t field = load_le<std::uint16_t>(m + vtable_of(m) + 4);
+      REQUIRE(field != 0);
+      store_le<std::uint32_t>(m + root_table_of(m) + field, 2);
+    });
+    check_error(refusal(file), ErrorCode::malformed_section, "framework");
+    check_error(refusal(file, lazy()), ErrorCode::spec_version_mismatch, "framework");
+  }
+}
+
 TEST_CASE("lazy mode: damage to one section's metadata is reported for that section only") {
   for (const TestFile& file : test_files()) {
     const std::uint32_t slot_index = section_index(file.bytes, 6);

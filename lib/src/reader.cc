@@ -52,11 +52,14 @@ Status Snapshot::Impl::ensure(std::uint32_t index) const {
 }
 
 Status Snapshot::Impl::check_spec_version() const {
-  Result<const fb::Framework*> framework = root<fb::Framework>(SectionKind::framework);
-  if (!framework) return std::move(framework).error();
-  std::uint32_t found = (*framework)->spec_version();
+  const std::uint32_t index = singleton(SectionKind::framework);
+  // Lazy mode checks what the read needs now and the rest of the framework
+  // section on its first access, like every other section's.
+  if (options.verification == Verification::lazy) {
+    if (Status s = verify_spec_version_field(layout, index); !s) return s;
+  }
+  const std::uint32_t found = section_root<fb::Framework>(layout, index)->spec_version();
   if (!options.expected_spec_version || found == *options.expected_spec_version) return {};
-  std::uint32_t index = singleton(SectionKind::framework);
   return Error::of(ErrorCode::spec_version_mismatch,
                    "snapshot spec_version " + std::to_string(found) + ", this runtime restores spec_version " +
                        std::to_string(*options.expected_spec_version),

@@ -125,15 +125,24 @@ class Checker {
 // bound on visits keeps verification time linear in n. Every element that is
 // not constant-time to verify is a table (schema/bbsnap.fbs), so this is the
 // bound on all of the Verifier's work.
-template <typename Root>
-bool verify_flatbuffer(std::span<const std::uint8_t> metadata) {
+flatbuffers::Verifier::Options verifier_options(std::span<const std::uint8_t> metadata) {
   flatbuffers::Verifier::Options options;
   options.max_depth = format::kMaxFlatBufferDepth;
   options.max_tables = static_cast<flatbuffers::uoffset_t>(metadata.size() / 4 + 1);
   options.check_alignment = true;  // relative to the buffer, which is 64-aligned in the file
   options.check_nested_flatbuffers = false;
-  flatbuffers::Verifier verifier(metadata.data(), metadata.size(), options);
+  return options;
+}
+
+template <typename Root>
+bool verify_flatbuffer(std::span<const std::uint8_t> metadata) {
+  flatbuffers::Verifier verifier(metadata.data(), metadata.size(), verifier_options(metadata));
   return verifier.VerifyBuffer<Root>(nullptr);
+}
+
+template <typename Root>
+std::string not_a_valid(const char* what) {
+  return std::string("the ") + what + " is not a valid " + Root::GetFullyQualifiedName() + " FlatBuffer";
 }
 
 void check_framework(Checker& c, const fb::Framework& f) {
@@ -359,12 +368,25 @@ Status check_checksum(const Layout& layout, std::uint32_t index) {
   return e;
 }
 
+// FORMAT.md §7.3 steps 1..3: the gap before the section, its checksum, and
+// no payload area where the kind has none.
+Status check_placement_and_checksum(const Layout& layout, std::uint32_t index) {
+  const format::SectionEntry& entry = layout.entries[index];
+  if (Status s = check_zero(layout, layout.gap_start(index), entry.offset, index); !s) return s;
+  if (Status s = check_checksum(layout, index); !s) return s;
+  bool has_payload_rules = entry.kind == static_cast<std::uint32_t>(SectionKind::slot_chunk);
+  if (entry.payload_length != 0 && !has_payload_rules && format::is_known_kind(entry.kind)) {
+    return Error::of(ErrorCode::malformed_section, "this kind of section has no payload area",
+                     layout.section_name(index), entry.offset);
+  }
+  return {};
+}
+
 template <typename Root, typename Check>
 Status check_root(const Layout& layout, std::uint32_t index, Check check) {
   Checker c(layout, index);
   std::span<const std::uint8_t> metadata = layout.metadata(index);
-  c.require(verify_flatbuffer<Root>(metadata), metadata.data(),
-            [] { return "the metadata is not a valid " + std::string(Root::GetFullyQualifiedName()) + " FlatBuffer"; });
+  c.require(verify_flatbuffer<Root>(metadata), metadata.data(), [] { return not_a_valid<Root>("metadata"); });
   if (c.ok()) check(c, *section_root<Root>(layout, index));
   return c.status();
 }
@@ -438,15 +460,28 @@ Status verify_slot_values(const Layout& layout, std::uint32_t index, std::uint32
   return {};
 }
 
+Status verify_spec_version_field(const Layout& layout, std::uint32_t index) {
+  if (Status s = check_placement_and_checksum(layout, index); !s) return s;
+  // What Verifier::VerifyBuffer<Framework> checks before the root table's
+  // fields, then field 0 alone: the reads Framework::spec_version() makes.
+  std::span<const std::uint8_t> metadata = layout.metadata(index);
+  flatbuffers::Verifier verifier(metadata.data(), metadata.size(), verifier_options(metadata));
+  bool readable = false;
+  using flatbuffers::soffset_t, flatbuffers::uoffset_t;  // FLATBUFFERS_MIN_BUFFER_SIZE is written with them
+  if (metadata.size() >= FLATBUFFERS_MIN_BUFFER_SIZE) {
+    const flatbuffers::uoffset_t root = verifier.VerifyOffset(0);
+    const auto* table = reinterpret_cast<const flatbuffers::Table*>(metadata.data() + root);
+    readable = root != 0 && table->VerifyTableStart(verifier) &&
+               table->VerifyField<std::uint32_t>(verifier, fb::Framework::VT_SPEC_VERSION, sizeof(std::uint32_t));
+  }
+  Checker c(layout, index);
+  c.require(readable, metadata.data(), [] { return not_a_valid<fb::Framework>("root table"); });
+  return c.status();
+}
+
 Status verify_section(const Layout& layout, std::uint32_t index, PayloadCheck payload) {
   const format::SectionEntry& entry = layout.entries[index];
-  if (Status s = check_zero(layout, layout.gap_start(index), entry.offset, index); !s) return s;
-  if (Status s = check_checksum(layout, index); !s) return s;
-  bool has_payload_rules = entry.kind == static_cast<std::uint32_t>(SectionKind::slot_chunk);
-  if (entry.payload_length != 0 && !has_payload_rules && format::is_known_kind(entry.kind)) {
-    return Error::of(ErrorCode::malformed_section, "this kind of section has no payload area",
-                     layout.section_name(index), entry.offset);
-  }
+  if (Status s = check_placement_and_checksum(layout, index); !s) return s;
   switch (static_cast<SectionKind>(entry.kind)) {
     case SectionKind::framework: return check_root<fb::Framework>(layout, index, check_framework);
     case SectionKind::bus: return check_root<fb::Bus>(layout, index, check_bus);

@@ -18,6 +18,12 @@ enum class PayloadCheck : bool { skip, check };
 // Precondition for a slot chunk: the slot_index section passed this check.
 Status verify_section(const Layout& layout, std::uint32_t index, PayloadCheck payload);
 
+// What reading Framework.spec_version needs of framework section `index`
+// (lazy open, FORMAT.md §8.1): §7.3 steps 1..3, then of step 4 the root
+// offset, the root table and its field 0. verify_section does the rest on
+// the section's first access.
+Status verify_spec_version_field(const Layout& layout, std::uint32_t index);
+
 // The values of entries [begin, end) of slot chunk section `index`, whose
 // metadata passed verify_section: each value's hash and the zero padding
 // after it. Ranges are independent, so they can be checked concurrently.

@@ -45,11 +45,13 @@ enum class Verification : std::uint8_t {
   // check_section() is a no-op. Costs one pass over the file, at about the
   // speed of XXH3 over it.
   full,
-  // open() checks the header, the section table and the framework section
-  // (it holds spec_version, which must be checked before anything is
-  // restored). Every other section is checked on its first access (a slot
-  // chunk after the slot_index section), and a slot value's hash on every
-  // access to it. Cost is proportional to what is touched.
+  // open() checks the header, the section table, and what reading
+  // spec_version needs (it must be checked before anything is restored):
+  // the framework section's placement and checksum, its root table and the
+  // spec_version field. Every section, the framework's other fields too, is
+  // checked in full on its first access (a slot chunk after the slot_index
+  // section), and a slot value's hash on every access to it. Cost is
+  // proportional to what is touched.
   //
   // A damaged section is reported, with its own section name and offset, by
   // every accessor that touches it (it is re-checked each time, never marked
