@@ -153,7 +153,7 @@ void print_json(const std::string& path, const Snapshot& snapshot, const std::ve
 }
 
 int run(const InfoOptions& options) {
-  // Lazy: the header, the table and the framework now, each other section's
+  // Lazy: the header, the table and spec_version now, each section's
   // metadata as it is counted; slot values are never read.
   Result<Snapshot> snapshot = open_snapshot(options.snapshot, Verification::lazy);
   if (!snapshot) return fail(kName, options.snapshot, snapshot.error());
