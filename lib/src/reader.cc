@@ -45,6 +45,8 @@ Status Snapshot::Impl::ensure(std::uint32_t index) const {
     // A chunk is checked against its summary in the index.
     if (Status s = ensure(singleton(SectionKind::slot_index)); !s) return s;
   }
+  const format::SectionEntry& entry = layout.entries[index];
+  mapping.will_need(entry.offset + entry.payload_length, entry.offset + entry.length);
   // Threads racing here check the same bytes and reach the same verdict.
   Status s = verify_section(layout, index, PayloadCheck::skip);
   if (s) checked[index].store(1, std::memory_order_release);
@@ -56,6 +58,8 @@ Status Snapshot::Impl::check_spec_version() const {
   // Lazy mode checks what the read needs now and the rest of the framework
   // section on its first access, like every other section's.
   if (options.verification == Verification::lazy) {
+    const format::SectionEntry& entry = layout.entries[index];
+    mapping.will_need(entry.offset + entry.payload_length, entry.offset + entry.length);
     if (Status s = verify_spec_version_field(layout, index); !s) return s;
   }
   const std::uint32_t found = section_root<fb::Framework>(layout, index)->spec_version();
