@@ -209,12 +209,18 @@ Status check_zero(const Layout& layout, std::uint64_t begin, std::uint64_t end, 
   return {};
 }
 
-Result<Layout> parse_layout(std::span<const std::uint8_t> file, bool verify_checksums) {
+Result<format::Header> parse_header(std::span<const std::uint8_t> file, bool verify_checksums) {
   if (Status s = check_magic(file); !s) return std::move(s).error();
+  format::Header header;
+  std::memcpy(&header, file.data(), sizeof header);
+  if (Status s = check_header(header, file.size(), verify_checksums); !s) return std::move(s).error();
+  return header;
+}
+
+Result<Layout> parse_layout(std::span<const std::uint8_t> file, const format::Header& header, bool verify_checksums) {
   Layout layout;
   layout.file = file;
-  std::memcpy(&layout.header, file.data(), sizeof layout.header);
-  if (Status s = check_header(layout.header, file.size(), verify_checksums); !s) return std::move(s).error();
+  layout.header = header;
   if (verify_checksums) {
     if (Status s = check_table_checksum(layout); !s) return std::move(s).error();
   }

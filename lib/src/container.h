@@ -31,10 +31,14 @@ struct Layout {
   std::uint64_t gap_start(std::uint32_t index) const;
 };
 
-// Parses and bounds-checks header and section table. With `verify_checksums`
-// also checks their checksums and the padding before the table; section
-// contents are not read.
-Result<Layout> parse_layout(std::span<const std::uint8_t> file, bool verify_checksums);
+// Parses and bounds-checks the header against the file's real size
+// (FORMAT.md §7.2 checks 1..10; 4, its checksum, with `verify_checksums`).
+// Afterwards the table lies at [table_offset, file.size()).
+Result<format::Header> parse_header(std::span<const std::uint8_t> file, bool verify_checksums);
+
+// Then the section table: §7.2 checks 11..15 (11 and 15, its checksum and the
+// padding before it, with `verify_checksums`). Section contents are not read.
+Result<Layout> parse_layout(std::span<const std::uint8_t> file, const format::Header& header, bool verify_checksums);
 
 // Index naming the section table itself in errors.
 inline constexpr std::uint32_t kTableIndex = ~std::uint32_t{0};

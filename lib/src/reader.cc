@@ -83,7 +83,12 @@ Result<std::unique_ptr<Snapshot::Impl>> open_impl(MappedFile mapping, std::span<
   auto impl = std::make_unique<Snapshot::Impl>();
   impl->mapping = std::move(mapping);
   impl->options = options;
-  Result<Layout> layout = parse_layout(bytes, options.verification != Verification::trusted);
+  const bool verify_checksums = options.verification != Verification::trusted;
+  Result<format::Header> header = parse_header(bytes, verify_checksums);
+  if (!header) return std::move(header).error();
+  // The table, at the end of the file, is what every mode reads next.
+  impl->mapping.will_need(header->table_offset, bytes.size());
+  Result<Layout> layout = parse_layout(bytes, *header, verify_checksums);
   if (!layout) return std::move(layout).error();
   impl->layout = *layout;
   std::size_t sections = impl->layout.entries.size();
