@@ -40,15 +40,16 @@ class MappedFile {
   // 1 MiB pieces, in order, to the threads not checking the slot index.
   static void read_in_file_order(std::span<const std::uint8_t> range);
 
-  // Lazy mode is about to read all of [begin, end): a section's metadata it
-  // checks, or a slot value it hashes. Under the random hint a cold range of
-  // 192 KiB would be 48 synchronous 4 KiB reads, one per page fault;
-  // MADV_WILLNEED asks for it in one read-ahead. Cold lazy open + first
-  // lookup (bench BM_OpenLazyLookupCold): 1 MiB file 2.2 -> 0.49 ms, 64 MiB
-  // 4.0 -> 0.67 ms, 1 GiB 4.8 -> 0.86 ms. On cached pages it costs 2-3 us a
-  // range (warm lazy open + lookup of the 1 GiB file: 48 -> 55 us), paid once
-  // per section. Nothing for a range within one page, or without a mapping
-  // (from_bytes).
+  // The reader is about to read all of [begin, end): the section table at
+  // open, and in lazy mode a section's metadata it checks or a slot value it
+  // hashes. Under the random hint a cold range of 192 KiB would be 48
+  // synchronous 4 KiB reads, one per page fault; MADV_WILLNEED asks for it
+  // in one read-ahead. Cold lazy open + first lookup (bench
+  // BM_OpenLazyLookupCold): 1 MiB file 2.2 -> 0.36-0.49 ms, 64 MiB 4.0 ->
+  // 0.57-0.67 ms, 1 GiB 4.8 -> 0.72-0.86 ms. On cached pages it costs 2-3 us
+  // a range (warm lazy open + lookup of the 1 GiB file: 48 -> 55 us), paid
+  // once per section. Nothing for a range within one page, or without a
+  // mapping (from_bytes).
   void will_need(std::uint64_t begin, std::uint64_t end) const;
 
  private:
