@@ -36,6 +36,11 @@ struct Snapshot::Impl {
     return section_root<Root>(layout, index);
   }
   Status check_spec_version() const;
+  // Section `index`'s metadata is about to be read whole: one read-ahead.
+  void will_read_metadata(std::uint32_t index) const {
+    const format::SectionEntry& entry = layout.entries[index];
+    mapping.will_need(entry.offset + entry.payload_length, entry.offset + entry.length);
+  }
 };
 
 Status Snapshot::Impl::ensure(std::uint32_t index) const {
@@ -45,8 +50,7 @@ Status Snapshot::Impl::ensure(std::uint32_t index) const {
     // A chunk is checked against its summary in the index.
     if (Status s = ensure(singleton(SectionKind::slot_index)); !s) return s;
   }
-  const format::SectionEntry& entry = layout.entries[index];
-  mapping.will_need(entry.offset + entry.payload_length, entry.offset + entry.length);
+  will_read_metadata(index);
   // Threads racing here check the same bytes and reach the same verdict.
   Status s = verify_section(layout, index, PayloadCheck::skip);
   if (s) checked[index].store(1, std::memory_order_release);
@@ -58,8 +62,7 @@ Status Snapshot::Impl::check_spec_version() const {
   // Lazy mode checks what the read needs now and the rest of the framework
   // section on its first access, like every other section's.
   if (options.verification == Verification::lazy) {
-    const format::SectionEntry& entry = layout.entries[index];
-    mapping.will_need(entry.offset + entry.payload_length, entry.offset + entry.length);
+    will_read_metadata(index);
     if (Status s = verify_spec_version_field(layout, index); !s) return s;
   }
   const std::uint32_t found = section_root<fb::Framework>(layout, index)->spec_version();
