@@ -598,12 +598,11 @@ TEST_CASE("lazy mode: a damaged framework section fails the open") {
 // A copy of `file` whose framework metadata `edit` changed, every checksum
 // recomputed: damage only the content rules can see.
 Bytes with_framework_edited(const Bytes& file, const std::function<void(std::uint8_t* metadata)>& edit) {
-  std::vector<Piece> pieces = split(file);
-  Piece& framework = pieces[*find_piece(pieces, 1)];
-  Bytes metadata(framework.metadata().begin(), framework.metadata().end());
+  const std::vector<Piece> pieces = split(file);
+  const std::span<const std::uint8_t> original = pieces[*find_piece(pieces, 1)].metadata();
+  Bytes metadata(original.begin(), original.end());
   edit(metadata.data());
-  framework = make_piece(framework.entry.kind, framework.entry.flags, metadata);
-  return assemble(std::move(pieces));
+  return with_metadata(file, 1, metadata);
 }
 
 // Little-endian scalars inside a FlatBuffer (the tests run on little-endian hosts, as the format's reference does).

@@ -22,10 +22,7 @@ namespace {
 Bytes with_section(format::SectionKind kind, std::span<const std::uint8_t> metadata) {
   Result<AlignedBuffer> good = encode_snapshot(TransientSnapshot{});
   REQUIRE_OK(good);
-  std::vector<Piece> pieces = split(good->span());
-  std::uint32_t i = *find_piece(pieces, static_cast<std::uint32_t>(kind));
-  pieces[i] = make_piece(pieces[i].entry.kind, pieces[i].entry.flags, metadata);
-  return assemble(std::move(pieces));
+  return with_metadata(good->span(), static_cast<std::uint32_t>(kind), metadata);
 }
 
 Bytes with_framework(std::span<const std::uint8_t> metadata) {

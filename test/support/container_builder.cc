@@ -177,4 +177,12 @@ Bytes assemble(std::vector<Piece> pieces, SectionChecksums checksums) {
   return file;
 }
 
+Bytes with_metadata(std::span<const std::uint8_t> file, std::uint32_t kind, std::span<const std::uint8_t> metadata) {
+  std::vector<Piece> pieces = split(file);
+  const std::optional<std::uint32_t> i = find_piece(pieces, kind);
+  if (!i) throw std::out_of_range("with_metadata: the file has no section of kind " + std::to_string(kind));
+  pieces[*i] = make_piece(pieces[*i].entry.kind, pieces[*i].entry.flags, metadata);
+  return assemble(std::move(pieces));
+}
+
 }  // namespace bbsnap::testing

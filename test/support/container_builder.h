@@ -87,4 +87,9 @@ enum class SectionChecksums { keep, reseal };
 // absolute offset) no longer match.
 Bytes assemble(std::vector<Piece> pieces, SectionChecksums checksums = SectionChecksums::reseal);
 
+// A copy of `file` with the metadata of its first section of `kind` replaced
+// (no payload area), laid out again by `assemble` with every checksum
+// recomputed: damage only the content rules can see.
+Bytes with_metadata(std::span<const std::uint8_t> file, std::uint32_t kind, std::span<const std::uint8_t> metadata);
+
 }  // namespace bbsnap::testing
