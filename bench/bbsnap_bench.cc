@@ -847,6 +847,22 @@ void write_syscall_rename(State& st, Fixture& f, bool durable) {
 void BM_WriteSyscallRename(State& st, Fixture& f) { write_syscall_rename(st, f, false); }
 void BM_WriteSyscallFsync(State& st, Fixture& f) { write_syscall_rename(st, f, true); }
 
+// What any writer of the model pays before it writes a byte: one walk of
+// the slot table, a std::map, reading each key and where its value is (not
+// the value's bytes). At 1M slots the walk is a chain of dependent loads,
+// node to node, that no serializer of this model can avoid.
+void BM_WalkModel(State& st, Fixture& f) {
+  for (auto _ : st) {
+    std::uint64_t sum = 0;
+    for (const auto& [key, value] : f.model().slot_table) {
+      sum += key.site + key.exec;
+      if (value) sum += value->size() + reinterpret_cast<std::uintptr_t>(value->data());
+    }
+    benchmark::DoNotOptimize(sum);
+  }
+  report_bytes(st, f);
+}
+
 // `replace`: over the previous iteration's file, as a checkpoint loop does
 // (the kernel then also drops the old file's pages); otherwise to a path
 // removed before the iteration, untimed, exactly as BM_WriteSyscall writes.
@@ -1048,6 +1064,7 @@ const Bench kBenches[] = {
     {"BM_OpenLazyLookupCold", BM_OpenLazyLookupCold, 0, kColdRead, true},
     // writing
     {"BM_WriteSyscall", BM_WriteSyscall, 0},
+    {"BM_WalkModel", BM_WalkModel, 0},
     {"BM_WriteSyscallRename", BM_WriteSyscallRename, 0},
     {"BM_WriteSnapshot", BM_WriteSnapshot, 0},
     {"BM_WriteSnapshotNew", BM_WriteSnapshotNew, 0},
