@@ -505,6 +505,69 @@ TEST_CASE("a threaded verification that fails early returns, whichever thread se
   }
 }
 
+TEST_CASE("a mapped file verified on several threads (as a pipeline) reports what one thread reports", "[verify_threads]") {
+  // A mapped file on two or more threads is checked as a pipeline: one
+  // thread faults it in, one checks the metadata in file order behind it,
+  // and runs of values start as soon as their chunk's metadata has passed,
+  // before later chunks' metadata is checked. The error must still be the one
+  // a single thread reports: the index's, else the first metadata error in
+  // file order, else the first value's. 30 values of 300 KiB, three per
+  // chunk, make a 9 MiB file: nine fault-in pieces of 1 MiB, ten chunks of
+  // three runs each.
+  TransientSnapshot state = full_example_state();
+  for (std::uint64_t i = 0; i < 30; ++i) state.slot_table[{1u << 20, i}] = Bytes((300 << 10) + i, static_cast<std::uint8_t>(i));
+  const Bytes file = encode(state, 3);
+  const std::vector<Region> regions = map_file(file);
+  std::vector<const Region*> targets;
+  for (const Region& r : regions) {
+    if (r.kind == Region::metadata || r.kind == Region::value) targets.push_back(&r);
+  }
+  REQUIRE(targets.size() > 40);
+  TempDir dir;
+  const std::string path = dir.file("damaged.bbsnap");
+  auto check_all_thread_counts = [&](const Bytes& damaged) {
+    const Error single = refusal(damaged);
+    write_file(path, damaged);
+    for (unsigned threads : {1u, 2u, 3u, 8u}) {
+      for (int repeat = 0; repeat < 2; ++repeat) {
+        Result<Snapshot> opened = Snapshot::open(path, on_threads(threads));
+        REQUIRE_FALSE(opened.ok());
+        INFO(threads << " threads");
+        CHECK(opened.error().to_string() == single.to_string());
+      }
+    }
+  };
+  // One damaged place, each in turn; then every place from the n-th on, so
+  // that a value error and later metadata errors are found together.
+  for (const Region* target : targets) {
+    Bytes damaged = file;
+    damaged[target->begin + (target->end - target->begin) / 2] ^= 0x10;
+    INFO("damaged: " << kind_text(target->kind) << " of " << target->section);
+    check_all_thread_counts(damaged);
+  }
+  for (std::size_t skip = 0; skip < targets.size(); skip += 3) {
+    Bytes damaged = file;
+    for (std::size_t t = skip; t < targets.size(); ++t) damaged[targets[t]->begin] ^= 0x40;
+    INFO("damaged from target " << skip << " on");
+    check_all_thread_counts(damaged);
+  }
+  // A value and the last section's metadata: runs of values are checked
+  // while the metadata is still waiting for the fault-in, so the value's
+  // error is found first, but the metadata's is the one to report.
+  const Region& last_metadata = *targets.back();
+  REQUIRE(last_metadata.kind == Region::metadata);
+  for (const Region* target : targets) {
+    if (target->kind != Region::value) continue;
+    Bytes damaged = file;
+    damaged[target->begin] ^= 0x08;
+    damaged[last_metadata.begin] ^= 0x08;
+    INFO("damaged: a value of " << target->section << " and the metadata of " << last_metadata.section);
+    check_all_thread_counts(damaged);
+  }
+  write_file(path, file);
+  for (unsigned threads : {2u, 3u, 8u}) REQUIRE_OK(Snapshot::open(path, on_threads(threads)));
+}
+
 // ================================================================ lazy verification
 
 TEST_CASE("lazy mode: a damaged ingress section is reported by its accessors, the rest stays readable") {

@@ -36,8 +36,8 @@ class MappedFile {
   // first lets read-ahead fetch the file in one pass; verification then
   // finds it in the page cache. On a cached file it costs a load per 64 KiB
   // and faults in, in order, the pages verification would fault anyway.
-  // Threads may read parts of one mapping at once: verify_file hands out
-  // 1 MiB pieces, in order, to the threads not checking the slot index.
+  // On several threads verify_file reads the whole mapping this way on one
+  // of them, in 1 MiB pieces, while the others check what it has passed.
   static void read_in_file_order(std::span<const std::uint8_t> range);
 
   // The reader is about to read all of [begin, end): the section table at

@@ -1,10 +1,21 @@
-// Full verification of a file, on one thread or several. The work is cut in
-// phases of items that need no order among them: the mapping's pages in file
-// order (to fault them in; see MappedFile::read_in_file_order), every
-// section's metadata, then the slot values in runs of about kRunBytes.
-// Threads claim items of a phase from a shared counter, so a thread that
-// draws small items takes more of them, and meet at a barrier before the
-// next phase: the threads are started once per file, not once per phase.
+// Full verification of a file, on one thread or several.
+//
+// In memory, or on one thread, the work is cut in phases of items that need
+// no order among them: the mapping's pages in file order (to fault them in;
+// see MappedFile::read_in_file_order), every section's metadata, then the
+// slot values in runs of about kRunBytes. Threads claim items of a phase
+// from a shared counter, so a thread that draws small items takes more of
+// them, and meet at a barrier before the next phase: the threads are
+// started once per file, not once per phase.
+//
+// A mapped file on several threads is verified as a pipeline instead: one
+// thread faults the mapping in, in file order; one checks the slot index
+// and then every section's metadata in file order, each once the fault-in
+// has passed its end; the others, and these two once done, check runs of
+// slot values, each once its chunk's metadata has passed. Faulting in (the
+// kernel's work) then overlaps hashing (the memory's), where the phases
+// made them take turns; and no check reads a page before the fault-in has,
+// so a cold file is still read in file order.
 #include <algorithm>
 #include <atomic>
 #include <barrier>
@@ -32,6 +43,12 @@ constexpr std::uint64_t kRunBytes = 256 << 10;
 // Faulting in the mapping goes in pieces this large: threads taking turns
 // keep the reads close to file order for the kernel's read-ahead.
 constexpr std::uint64_t kFaultPiece = 1 << 20;
+
+// Faults in piece `piece` (of kFaultPiece bytes; the last may be shorter).
+void fault_in_piece(std::span<const std::uint8_t> file, std::uint64_t piece) {
+  const std::uint64_t at = piece * kFaultPiece;
+  MappedFile::read_in_file_order(file.subspan(at, std::min<std::uint64_t>(kFaultPiece, file.size() - at)));
+}
 
 // The error of the lowest-numbered failing item, so that the error reported
 // does not depend on thread timing.
@@ -151,6 +168,140 @@ class RunCursor {
   std::uint64_t base_ = 0;  // the first run of chunk_
 };
 
+// The pipeline's shared state. Progress is published through two counters
+// that threads wait on (std::atomic::wait): the fault-in pieces done (only
+// the checking thread waits for them), and how far the metadata has passed
+// (the others wait for that). A failed metadata check sets the latter to
+// kStopped, which wakes every waiter and lets no run start after it.
+class Pipeline {
+ public:
+  // Pieces are counted in 32 bits (a file below 4 PiB).
+  static constexpr std::uint64_t kMaxPieces = std::numeric_limits<std::uint32_t>::max() - 1;
+
+  Pipeline(const Layout& layout, std::uint64_t pieces, std::uint32_t index_section)
+      : layout_(layout), pieces_(pieces), index_section_(index_section) {}
+
+  // The faulting thread: every piece in file order, then runs of values.
+  void fault_in_then_check_values() {
+    for (std::uint64_t piece = 0; piece < pieces_ && !stopped(); ++piece) {
+      fault_in_piece(layout_.file, piece);
+      publish(pieces_faulted_, static_cast<std::uint32_t>(piece + 1));
+    }
+    check_values();
+  }
+
+  // The checking thread: the slot index, then every other section's
+  // metadata in file order, each once the fault-in has passed its end
+  // (checking runs of values meanwhile), then runs of values. It stops at
+  // the first failure, as one thread does, so the error is the same.
+  void check_metadata_then_values() {
+    if (Status s = verify_section(layout_, index_section_, PayloadCheck::skip); !s) return stop(0, std::move(s));
+    RunCursor cursor(layout_, index());
+    total_runs_ = cursor.total_runs();  // published with checked_
+    publish(checked_, 1);
+    const auto sections = static_cast<std::uint32_t>(layout_.entries.size());
+    for (std::uint32_t section = 0; section < sections; ++section) {
+      if (section != index_section_) {
+        const format::SectionEntry& e = layout_.entries[section];
+        for (;;) {
+          const std::uint32_t faulted = pieces_faulted_.load(std::memory_order_acquire);
+          if (std::uint64_t{faulted} * kFaultPiece >= e.offset + e.length) break;
+          if (!check_one_run(cursor, false)) pieces_faulted_.wait(faulted, std::memory_order_acquire);
+        }
+        if (Status s = verify_section(layout_, section, PayloadCheck::skip); !s) return stop(1 + section, std::move(s));
+      }
+      publish(checked_, section + 2);
+    }
+    while (check_one_run(cursor, true)) {
+    }
+  }
+
+  // The other threads (and the faulting one, once done).
+  void check_values() {
+    std::uint32_t checked = 0;
+    while ((checked = checked_.load(std::memory_order_acquire)) == 0) checked_.wait(0, std::memory_order_acquire);
+    if (checked == kStopped) return;
+    RunCursor cursor(layout_, index());
+    while (check_one_run(cursor, true)) {
+    }
+  }
+
+  // Stops every other thread without an error: for a checking thread that
+  // cannot take part.
+  void abandon() { publish(checked_, kStopped); }
+
+  Status status() const { return first_.status(); }
+
+ private:
+  static constexpr std::uint32_t kStopped = std::numeric_limits<std::uint32_t>::max();
+
+  // Claims and checks the next run of values, if any is left and no check
+  // has failed. A run waits for its chunk's metadata to pass (`wait`), or is
+  // left unclaimed (returns false).
+  bool check_one_run(RunCursor& cursor, bool wait) {
+    for (;;) {
+      if (values_failed_.load(std::memory_order_relaxed)) return false;
+      const std::uint32_t checked = checked_.load(std::memory_order_acquire);
+      if (checked == kStopped) return false;
+      std::uint64_t run = next_run_.load(std::memory_order_relaxed);
+      if (run >= total_runs_) return false;
+      std::uint32_t section = 0, begin = 0, end = 0;
+      cursor.locate(run, section, begin, end);
+      if (checked < section + 2) {  // the chunk's metadata has not passed yet
+        if (!wait) return false;
+        checked_.wait(checked, std::memory_order_acquire);
+        continue;
+      }
+      if (!next_run_.compare_exchange_weak(run, run + 1, std::memory_order_relaxed)) continue;
+      if (Status s = verify_slot_values(layout_, section, begin, end); !s) {
+        first_.record(1 + layout_.entries.size() + run, std::move(s));
+        values_failed_.store(true, std::memory_order_relaxed);
+      }
+      return true;
+    }
+  }
+
+  const fb::SlotIndex& index() const { return *section_root<fb::SlotIndex>(layout_, index_section_); }
+  bool stopped() const { return checked_.load(std::memory_order_acquire) == kStopped; }
+  static void publish(std::atomic<std::uint32_t>& counter, std::uint32_t value) {
+    counter.store(value, std::memory_order_release);
+    counter.notify_all();
+  }
+  void stop(std::uint64_t item, Status status) {
+    first_.record(item, std::move(status));
+    abandon();
+  }
+
+  const Layout& layout_;
+  const std::uint64_t pieces_;
+  const std::uint32_t index_section_;
+  FirstError first_;
+  std::atomic<std::uint32_t> pieces_faulted_{0};
+  std::atomic<std::uint32_t> checked_{0};  // 1: the index passed; s + 2: sections 0..s passed
+  std::uint64_t total_runs_ = 0;           // set before checked_ leaves 0
+  std::atomic<std::uint64_t> next_run_{0};
+  std::atomic<bool> values_failed_{false};  // no more runs; the metadata goes on
+};
+
+// Runs the pipeline on `threads` threads (2 or more; the calling thread is
+// the checking one).
+Status verify_pipelined(const Layout& layout, unsigned threads, std::uint64_t pieces, std::uint32_t index_section) {
+  Pipeline pipeline(layout, pieces, index_section);
+  {
+    std::vector<std::jthread> helpers;
+    try {
+      helpers.reserve(threads - 1);
+      helpers.emplace_back([&] { pipeline.fault_in_then_check_values(); });
+      for (unsigned i = 2; i < threads; ++i) helpers.emplace_back([&] { pipeline.check_values(); });
+    } catch (...) {
+      pipeline.abandon();  // the threads started must not wait for this one
+      throw;
+    }
+    pipeline.check_metadata_then_values();
+  }  // joins
+  return pipeline.status();
+}
+
 }  // namespace
 
 Status verify_file(const Layout& layout, unsigned threads, FaultIn fault_in) {
@@ -158,17 +309,19 @@ Status verify_file(const Layout& layout, unsigned threads, FaultIn fault_in) {
   const std::uint64_t pieces = fault_in == FaultIn::in_file_order ? (file.size() + kFaultPiece - 1) / kFaultPiece : 0;
   const auto index_section =
       static_cast<std::uint32_t>(layout.singleton[static_cast<std::uint32_t>(SectionKind::slot_index)]);
+  if (threads > 1 && pieces > 0 && pieces < Pipeline::kMaxPieces) {
+    return verify_pipelined(layout, threads, pieces, index_section);
+  }
   const auto index = [&]() -> const fb::SlotIndex& { return *section_root<fb::SlotIndex>(layout, index_section); };
 
   // The index first (every chunk is checked against its summary there),
-  // while the other threads fault in the mapping.
+  // then the fault-in, the other sections' metadata, the values.
   const Phase index_and_fault_in{
       [&] { return 1 + pieces; },
       [&] {
         return [&](std::uint64_t item) {
           if (item == 0) return verify_section(layout, index_section, PayloadCheck::skip);
-          const std::uint64_t at = (item - 1) * kFaultPiece;
-          MappedFile::read_in_file_order(file.subspan(at, std::min<std::uint64_t>(kFaultPiece, file.size() - at)));
+          fault_in_piece(file, item - 1);
           return Status{};
         };
       }};
