@@ -85,9 +85,11 @@ struct OpenOptions {
   // a runtime restoring state should leave the default.
   std::optional<std::uint32_t> expected_spec_version = kCurrentSpecVersion;
   // Full verification: threads checking sections and runs of slot values
-  // concurrently (the calling thread is one of them). 0 counts as 1. The
-  // error reported is the one a single thread finds first, whatever the
-  // count. Ignored by lazy and trusted.
+  // concurrently (the calling thread is one of them). On a mapped file one
+  // of them faults the file in, in file order, while the others check what
+  // it has passed (so a cold file is still read in one sequential pass).
+  // 0 counts as 1. The error reported is the one a single thread finds
+  // first, whatever the count. Ignored by lazy and trusted.
   unsigned threads = 1;
   // ... but no more threads than one per this many bytes of file: starting
   // and waking a thread costs tens of microseconds, more than it saves on a
