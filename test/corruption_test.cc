@@ -294,6 +294,23 @@ const Region& region_of(const TestFile& file, Region::Kind kind, const std::stri
 
 const Bytes& example_file() { return test_files().front().bytes; }
 
+// The regions a checksum covers, in file order: every metadata region and
+// every slot value.
+std::vector<const Region*> checksummed_regions(const std::vector<Region>& regions) {
+  std::vector<const Region*> out;
+  for (const Region& r : regions) {
+    if (r.kind == Region::metadata || r.kind == Region::value) out.push_back(&r);
+  }
+  return out;
+}
+
+// `file` with the first byte of targets[skip..] flipped (0x40).
+Bytes damaged_from(const Bytes& file, const std::vector<const Region*>& targets, std::size_t skip) {
+  Bytes damaged = file;
+  for (std::size_t t = skip; t < targets.size(); ++t) damaged[targets[t]->begin] ^= 0x40;
+  return damaged;
+}
+
 }  // namespace
 
 // ================================================================ the tools themselves
@@ -437,13 +454,9 @@ TEST_CASE("every bit of the example file and of a random multi-chunk file is pro
 TEST_CASE("with several damaged places, the error reported does not depend on the thread count", "[verify_threads]") {
   for (const TestFile& file : test_files()) {
     // Damage every metadata region and every value, then all but the first, ...
-    std::vector<const Region*> targets;
-    for (const Region& r : file.regions) {
-      if (r.kind == Region::metadata || r.kind == Region::value) targets.push_back(&r);
-    }
+    const std::vector<const Region*> targets = checksummed_regions(file.regions);
     for (std::size_t skip = 0; skip < targets.size(); ++skip) {
-      Bytes damaged = file.bytes;
-      for (std::size_t t = skip; t < targets.size(); ++t) damaged[targets[t]->begin] ^= 0x40;
+      const Bytes damaged = damaged_from(file.bytes, targets, skip);
       const Error single = refusal(damaged);
       INFO(file.name << ", first " << skip << " targets intact: " << single.to_string());
       for (unsigned threads : {2u, 3u, 8u}) {
@@ -518,10 +531,7 @@ TEST_CASE("a mapped file verified on several threads (as a pipeline) reports wha
   for (std::uint64_t i = 0; i < 30; ++i) state.slot_table[{1u << 20, i}] = Bytes((300 << 10) + i, static_cast<std::uint8_t>(i));
   const Bytes file = encode(state, 3);
   const std::vector<Region> regions = map_file(file);
-  std::vector<const Region*> targets;
-  for (const Region& r : regions) {
-    if (r.kind == Region::metadata || r.kind == Region::value) targets.push_back(&r);
-  }
+  const std::vector<const Region*> targets = checksummed_regions(regions);
   REQUIRE(targets.size() > 40);
   TempDir dir;
   const std::string path = dir.file("damaged.bbsnap");
@@ -546,10 +556,8 @@ TEST_CASE("a mapped file verified on several threads (as a pipeline) reports wha
     check_all_thread_counts(damaged);
   }
   for (std::size_t skip = 0; skip < targets.size(); skip += 3) {
-    Bytes damaged = file;
-    for (std::size_t t = skip; t < targets.size(); ++t) damaged[targets[t]->begin] ^= 0x40;
     INFO("damaged from target " << skip << " on");
-    check_all_thread_counts(damaged);
+    check_all_thread_counts(damaged_from(file, targets, skip));
   }
   // A value and the last section's metadata: runs of values are checked
   // while the metadata is still waiting for the fault-in, so the value's
