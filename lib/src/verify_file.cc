@@ -12,10 +12,11 @@
 // thread faults the mapping in, in file order; one checks the slot index
 // and then every section's metadata in file order, each once the fault-in
 // has passed its end; the others, and these two once done, check runs of
-// slot values, each once its chunk's metadata has passed. Faulting in (the
-// kernel's work) then overlaps hashing (the memory's), where the phases
-// made them take turns; and no check reads a page before the fault-in has,
-// so a cold file is still read in file order.
+// slot values, each once its chunk's metadata has passed. The checking
+// thread, when it has nothing to check yet, faults in the next piece
+// itself. Faulting in (the kernel's work) then overlaps hashing (the
+// memory's), where the phases made them take turns; and no check reads a
+// page before the fault-in has, so a cold file is still read in file order.
 #include <algorithm>
 #include <atomic>
 #include <barrier>
@@ -49,6 +50,59 @@ void fault_in_piece(std::span<const std::uint8_t> file, std::uint64_t piece) {
   const std::uint64_t at = piece * kFaultPiece;
   MappedFile::read_in_file_order(file.subspan(at, std::min<std::uint64_t>(kFaultPiece, file.size() - at)));
 }
+
+// The pipeline's fault-in: pieces claimed in file order by up to two
+// threads (the faulting one, and the checking one when it would otherwise
+// wait), with the length of the prefix known to be faulted in. Each thread
+// publishes the piece it works on; every piece below the lowest of those
+// and below the next unclaimed one is done. No table of pieces: the open
+// allocates nothing that grows with the file.
+class SharedFaultIn {
+ public:
+  enum Slot : unsigned { kFaulting = 0, kChecking = 1 };
+
+  SharedFaultIn(std::span<const std::uint8_t> file, std::uint64_t pieces) : file_(file), pieces_(pieces) {}
+
+  // Claims the next piece and faults it in; false once every piece is claimed.
+  bool fault_next(Slot slot) {
+    // A lower bound of the piece about to be claimed is published first, so
+    // that faulted() never counts a claimed piece as done.
+    working_[slot].store(next_.load());
+    const std::uint64_t piece = next_.fetch_add(1);
+    if (piece >= pieces_) {
+      working_[slot].store(kIdle);
+      return false;
+    }
+    working_[slot].store(piece);
+    fault_in_piece(file_, piece);
+    working_[slot].store(kIdle);
+    finished_.fetch_add(1);
+    finished_.notify_all();
+    return true;
+  }
+
+  // Pieces [0, faulted()) are faulted in.
+  std::uint64_t faulted() const {
+    const std::uint64_t claimed = std::min(next_.load(), pieces_);  // read before working_
+    return std::min({claimed, working_[0].load(), working_[1].load()});
+  }
+
+  // Whether bytes [0, end) of the file are faulted in.
+  bool reached(std::uint64_t end) const { return faulted() * kFaultPiece >= end; }
+
+  // Waiting for another piece to finish: read finished(), check again, then
+  // wait_past() what was read.
+  std::uint32_t finished() const { return finished_.load(); }
+  void wait_past(std::uint32_t finished) const { finished_.wait(finished); }
+
+ private:
+  static constexpr std::uint64_t kIdle = std::numeric_limits<std::uint64_t>::max();
+  const std::span<const std::uint8_t> file_;
+  const std::uint64_t pieces_;
+  std::atomic<std::uint64_t> next_{0};
+  std::atomic<std::uint64_t> working_[2]{kIdle, kIdle};
+  std::atomic<std::uint32_t> finished_{0};  // pieces done (mod 2^32), for waiting on
+};
 
 // The error of the lowest-numbered failing item, so that the error reported
 // does not depend on thread timing.
@@ -168,32 +222,28 @@ class RunCursor {
   std::uint64_t base_ = 0;  // the first run of chunk_
 };
 
-// The pipeline's shared state. Progress is published through two counters
-// that threads wait on (std::atomic::wait): the fault-in pieces done (only
-// the checking thread waits for them), and how far the metadata has passed
-// (the others wait for that). A failed metadata check sets the latter to
-// kStopped, which wakes every waiter and lets no run start after it.
+// The pipeline's shared state. Progress is published through atomics that
+// threads wait on (std::atomic::wait): the fault-in's (only the checking
+// thread waits for it), and how far the metadata has passed (the others
+// wait for that). A failed metadata check sets the latter to kStopped,
+// which wakes every waiter and lets no run start after it.
 class Pipeline {
  public:
-  // Pieces are counted in 32 bits (a file below 4 PiB).
-  static constexpr std::uint64_t kMaxPieces = std::numeric_limits<std::uint32_t>::max() - 1;
-
   Pipeline(const Layout& layout, std::uint64_t pieces, std::uint32_t index_section)
-      : layout_(layout), pieces_(pieces), index_section_(index_section) {}
+      : layout_(layout), fault_in_(layout.file, pieces), index_section_(index_section) {}
 
-  // The faulting thread: every piece in file order, then runs of values.
+  // The faulting thread: pieces in file order, then runs of values.
   void fault_in_then_check_values() {
-    for (std::uint64_t piece = 0; piece < pieces_ && !stopped(); ++piece) {
-      fault_in_piece(layout_.file, piece);
-      publish(pieces_faulted_, static_cast<std::uint32_t>(piece + 1));
+    while (!stopped() && fault_in_.fault_next(SharedFaultIn::kFaulting)) {
     }
     check_values();
   }
 
   // The checking thread: the slot index, then every other section's
   // metadata in file order, each once the fault-in has passed its end
-  // (checking runs of values meanwhile), then runs of values. It stops at
-  // the first failure, as one thread does, so the error is the same.
+  // (checking runs of values meanwhile, or faulting in pieces when there is
+  // none), then runs of values. It stops at the first failure, as one
+  // thread does, so the error is the same.
   void check_metadata_then_values() {
     if (Status s = verify_section(layout_, index_section_, PayloadCheck::skip); !s) return stop(0, std::move(s));
     RunCursor cursor(layout_, index());
@@ -203,10 +253,10 @@ class Pipeline {
     for (std::uint32_t section = 0; section < sections; ++section) {
       if (section != index_section_) {
         const format::SectionEntry& e = layout_.entries[section];
-        for (;;) {
-          const std::uint32_t faulted = pieces_faulted_.load(std::memory_order_acquire);
-          if (std::uint64_t{faulted} * kFaultPiece >= e.offset + e.length) break;
-          if (!check_one_run(cursor, false)) pieces_faulted_.wait(faulted, std::memory_order_acquire);
+        while (!fault_in_.reached(e.offset + e.length)) {
+          if (check_one_run(cursor, false) || fault_in_.fault_next(SharedFaultIn::kChecking)) continue;
+          const std::uint32_t finished = fault_in_.finished();
+          if (!fault_in_.reached(e.offset + e.length)) fault_in_.wait_past(finished);
         }
         if (Status s = verify_section(layout_, section, PayloadCheck::skip); !s) return stop(1 + section, std::move(s));
       }
@@ -273,10 +323,9 @@ class Pipeline {
   }
 
   const Layout& layout_;
-  const std::uint64_t pieces_;
+  SharedFaultIn fault_in_;
   const std::uint32_t index_section_;
   FirstError first_;
-  std::atomic<std::uint32_t> pieces_faulted_{0};
   std::atomic<std::uint32_t> checked_{0};  // 1: the index passed; s + 2: sections 0..s passed
   std::uint64_t total_runs_ = 0;           // set before checked_ leaves 0
   std::atomic<std::uint64_t> next_run_{0};
@@ -309,7 +358,7 @@ Status verify_file(const Layout& layout, unsigned threads, FaultIn fault_in) {
   const std::uint64_t pieces = fault_in == FaultIn::in_file_order ? (file.size() + kFaultPiece - 1) / kFaultPiece : 0;
   const auto index_section =
       static_cast<std::uint32_t>(layout.singleton[static_cast<std::uint32_t>(SectionKind::slot_index)]);
-  if (threads > 1 && pieces > 0 && pieces < Pipeline::kMaxPieces) {
+  if (threads > 1 && pieces > 0) {
     return verify_pipelined(layout, threads, pieces, index_section);
   }
   const auto index = [&]() -> const fb::SlotIndex& { return *section_root<fb::SlotIndex>(layout, index_section); };

@@ -86,8 +86,9 @@ struct OpenOptions {
   std::optional<std::uint32_t> expected_spec_version = kCurrentSpecVersion;
   // Full verification: threads checking sections and runs of slot values
   // concurrently (the calling thread is one of them). On a mapped file one
-  // of them faults the file in, in file order, while the others check what
-  // it has passed (so a cold file is still read in one sequential pass).
+  // of them faults the file in, in file order (the calling thread helps
+  // when it has nothing to check yet), while the others check what has
+  // been faulted in (so a cold file is still read in one sequential pass).
   // 0 counts as 1. The error reported is the one a single thread finds
   // first, whatever the count. Ignored by lazy and trusted.
   unsigned threads = 1;
