@@ -161,8 +161,19 @@ Result<SnapshotWriter> create_writer(const std::string& path, const WriteOptions
   return SnapshotWriter(std::move(*impl));
 }
 
+// The bulk of the file: slot values on their 64-byte placement and their
+// 48-byte entries. Metadata beyond that (a few hundred KiB at most in the
+// states measured) grows the buffer as it comes.
+std::size_t slot_bytes_estimate(const TransientSnapshot& state) {
+  std::size_t bytes = 0;
+  for (const auto& [key, value] : state.slot_table) {
+    bytes += sizeof(fb::SlotEntry) + (value ? format::align_up(value->size()) : 0);
+  }
+  return bytes;
+}
+
 Result<AlignedBuffer> encode_in_memory(const TransientSnapshot& state, const WriteOptions& options) {
-  auto owned = std::make_unique<MemorySink>();
+  auto owned = std::make_unique<MemorySink>(slot_bytes_estimate(state));
   MemorySink* memory = owned.get();
   auto impl = make_impl(std::move(owned), options);
   if (!impl) return std::move(impl).error();
