@@ -9,6 +9,13 @@
 //   - lazy and trusted mode read the same views and the same model;
 //   - the model written again (encode_snapshot) reads back as the same model,
 //     in one chunk or many, and writing it twice gives the same bytes.
+// Every input, accepted or not, is also opened as a mapped file on two
+// threads (verify_file.cc's pipeline, which from_bytes never runs): the
+// outcome must be the same, down to the error's code, section, offset and
+// message.
+#include <sys/mman.h>
+#include <unistd.h>
+
 #include <cstddef>
 #include <cstdint>
 #include <map>
@@ -219,10 +226,38 @@ void check_accepted(std::span<const std::uint8_t> bytes, const Snapshot& s, std:
   FUZZ_CHECK(rechunked_model.ok() && *rechunked_model == *model, "a model re-encoded in small chunks differs");
 }
 
+// `bytes` in an anonymous in-memory file (memfd), opened by its path on two
+// threads even when small, against `in_memory`, the one-thread from_bytes.
+void check_mapped_on_two_threads(std::span<const std::uint8_t> bytes, const Result<Snapshot>& in_memory) {
+  const int fd = ::memfd_create("fuzz_open", MFD_CLOEXEC);
+  FUZZ_CHECK(fd >= 0, "memfd_create failed");
+  for (std::size_t at = 0; at < bytes.size();) {
+    const ssize_t n = ::write(fd, bytes.data() + at, bytes.size() - at);
+    FUZZ_CHECK(n > 0, "writing the memfd failed");
+    at += static_cast<std::size_t>(n);
+  }
+  OpenOptions options;
+  options.expected_spec_version = std::nullopt;
+  options.threads = 2;
+  options.bytes_per_thread = 0;
+  Result<Snapshot> mapped = Snapshot::open("/proc/self/fd/" + std::to_string(fd), options);
+  ::close(fd);  // a mapping keeps the file
+  FUZZ_CHECK(mapped.ok() == in_memory.ok(),
+             "a mapped file on two threads and the bytes on one disagree: " +
+                 (mapped ? describe(in_memory.error()) : describe(mapped.error())));
+  if (!mapped) {
+    const Error& a = mapped.error();
+    const Error& b = in_memory.error();
+    FUZZ_CHECK(a.code == b.code && a.section == b.section && a.offset == b.offset && a.message == b.message,
+               "two threads on a mapped file report " + describe(a) + ", one thread on the bytes " + describe(b));
+  }
+}
+
 void try_open(std::span<const std::uint8_t> bytes) {
   if (fuzz::known_bug(bytes)) return;
   std::uint32_t spec = 0;
   Result<Snapshot> s = fuzz::open_any_spec(bytes, OpenOptions{}, &spec);
+  check_mapped_on_two_threads(bytes, s);
   if (!s) {
     // Refusals name a code and, except for the caller's own mistakes, where.
     FUZZ_CHECK(s.error().code != ErrorCode::invalid_argument, "from_bytes refused an aligned buffer as invalid_argument");
