@@ -22,6 +22,7 @@
 #include <barrier>
 #include <limits>
 #include <mutex>
+#include <system_error>
 #include <thread>
 #include <vector>
 
@@ -104,6 +105,21 @@ class SharedFaultIn {
   std::atomic<std::uint32_t> finished_{0};  // pieces done (mod 2^32), for waiting on
 };
 
+// Starts up to `wanted` threads running `body`, and returns those that
+// started. The kernel may refuse a thread (EAGAIN under a process or memory
+// limit): the work is claimed from shared counters, so the threads that did
+// start (the calling one at least) still do all of it, only more slowly.
+template <typename Body>
+std::vector<std::jthread> start_threads(unsigned wanted, const Body& body) {
+  std::vector<std::jthread> started;
+  started.reserve(wanted);
+  try {
+    for (unsigned i = 0; i < wanted; ++i) started.emplace_back(body, i);
+  } catch (const std::system_error&) {
+  }
+  return started;
+}
+
 // The error of the lowest-numbered failing item, so that the error reported
 // does not depend on thread timing.
 class FirstError {
@@ -173,9 +189,12 @@ Status run_phases(unsigned threads, const Phases&... phases) {
     };
     (run(phases), ...);
   };
-  std::vector<std::jthread> helpers;
-  helpers.reserve(threads > 1 ? threads - 1 : 0);
-  for (unsigned i = 1; i < threads; ++i) helpers.emplace_back(worker);
+  const unsigned wanted = threads > 1 ? threads - 1 : 0;
+  std::vector<std::jthread> helpers = start_threads(wanted, [&](unsigned) { worker(); });
+  // The barrier counts every thread asked for: each one that did not start
+  // is dropped from it, arriving now for the first phase (which cannot
+  // complete before this thread arrives too).
+  for (std::size_t missing = helpers.size(); missing < wanted; ++missing) phase_done.arrive_and_drop();
   worker();
   helpers.clear();  // joins
   return first.status();
@@ -276,10 +295,6 @@ class Pipeline {
     }
   }
 
-  // Stops every other thread without an error: for a checking thread that
-  // cannot take part.
-  void abandon() { publish(checked_, kStopped); }
-
   Status status() const { return first_.status(); }
 
  private:
@@ -319,7 +334,7 @@ class Pipeline {
   }
   void stop(std::uint64_t item, Status status) {
     first_.record(item, std::move(status));
-    abandon();
+    publish(checked_, kStopped);
   }
 
   const Layout& layout_;
@@ -337,15 +352,15 @@ class Pipeline {
 Status verify_pipelined(const Layout& layout, unsigned threads, std::uint64_t pieces, std::uint32_t index_section) {
   Pipeline pipeline(layout, pieces, index_section);
   {
-    std::vector<std::jthread> helpers;
-    try {
-      helpers.reserve(threads - 1);
-      helpers.emplace_back([&] { pipeline.fault_in_then_check_values(); });
-      for (unsigned i = 2; i < threads; ++i) helpers.emplace_back([&] { pipeline.check_values(); });
-    } catch (...) {
-      pipeline.abandon();  // the threads started must not wait for this one
-      throw;
-    }
+    // Without the faulting thread, the checking one faults in every piece
+    // itself; without the others, fewer threads check values.
+    const std::vector<std::jthread> helpers = start_threads(threads - 1, [&](unsigned helper) {
+      if (helper == 0) {
+        pipeline.fault_in_then_check_values();
+      } else {
+        pipeline.check_values();
+      }
+    });
     pipeline.check_metadata_then_values();
   }  // joins
   return pipeline.status();

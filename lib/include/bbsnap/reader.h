@@ -90,7 +90,8 @@ struct OpenOptions {
   // when it has nothing to check yet), while the others check what has
   // been faulted in (so a cold file is still read in one sequential pass).
   // 0 counts as 1. The error reported is the one a single thread finds
-  // first, whatever the count. Ignored by lazy and trusted.
+  // first, whatever the count; threads the system refuses to start are done
+  // without. Ignored by lazy and trusted.
   unsigned threads = 1;
   // ... but no more threads than one per this many bytes of file: starting
   // and waking a thread costs tens of microseconds, more than it saves on a
