@@ -214,3 +214,28 @@ TEST_CASE("slot values are views into the mapping, 64-byte aligned") {
     CHECK(std::ranges::equal(slot->value, *state.slot_table.at({i, i})));
   }
 }
+
+TEST_CASE("from_bytes refuses bytes that do not start on a 64-byte boundary, in every mode") {
+  // Values are handed out at their file offsets: from a misaligned start
+  // they would be misaligned too, breaking what slot values promise.
+  Result<AlignedBuffer> file = encode_snapshot(full_example_state());
+  REQUIRE_OK(file);
+  std::vector<std::uint8_t> room(file->span().size() + 128);
+  auto* aligned = reinterpret_cast<std::uint8_t*>(
+      (reinterpret_cast<std::uintptr_t>(room.data()) + 63) / 64 * 64);
+  for (std::size_t shift : {0, 1, 8, 16, 32, 63}) {
+    std::ranges::copy(file->span(), aligned + shift);
+    const std::span<const std::uint8_t> bytes(aligned + shift, file->span().size());
+    for (Verification mode : {Verification::full, Verification::lazy, Verification::trusted}) {
+      INFO("shifted by " << shift << " bytes, mode " << static_cast<int>(mode));
+      Result<Snapshot> snapshot = Snapshot::from_bytes(bytes, {.verification = mode});
+      if (shift == 0) {
+        CHECK(snapshot.ok());
+        continue;
+      }
+      REQUIRE_FALSE(snapshot.ok());
+      CHECK(snapshot.error().code == ErrorCode::invalid_argument);
+      CHECK_THAT(snapshot.error().message, Catch::Contains("64-byte boundary"));
+    }
+  }
+}

@@ -666,3 +666,30 @@ TEST_CASE("strings that are not valid UTF-8 are refused, naming where they are, 
   }
   CHECK(dir.entries() == std::vector<std::string>{"s.bbsnap"});
 }
+
+TEST_CASE("a slot table fills at most 2^20 - 64 chunks: that many are written and read back, one more is refused") {
+  // Every chunk is a section and a reader accepts at most 2^20 sections
+  // (format::kMaxSections); the writer keeps 64 of them for the others.
+  // Empty slots, one per chunk, reach the limit in ~200 MiB.
+  const std::uint64_t max_chunks = format::kMaxSections - 64;
+  TransientSnapshot state;
+  for (std::uint64_t i = 0; i < max_chunks; ++i) state.slot_table.emplace_hint(state.slot_table.end(), SlotKey{i, i}, std::nullopt);
+  {
+    Result<AlignedBuffer> bytes = encode_snapshot(state, {.slots_per_chunk = 1});
+    REQUIRE_OK(bytes);
+    Result<Snapshot> snapshot = Snapshot::from_bytes(bytes->span());
+    REQUIRE_OK(snapshot);
+    CHECK(snapshot->sections().size() > max_chunks);
+    CHECK(snapshot->sections().size() <= format::kMaxSections);
+    for (std::uint64_t i : {std::uint64_t{0}, max_chunks / 2, max_chunks - 1}) {
+      Result<SlotLookup> slot = snapshot->slot({i, i});
+      REQUIRE_OK(slot);
+      CHECK(slot->state == SlotLookup::State::empty);
+    }
+  }
+  state.slot_table.emplace_hint(state.slot_table.end(), SlotKey{max_chunks, max_chunks}, std::nullopt);
+  Result<AlignedBuffer> refused = encode_snapshot(state, {.slots_per_chunk = 1});
+  REQUIRE_FALSE(refused.ok());
+  CHECK(refused.error().code == ErrorCode::limit_exceeded);
+  CHECK_THAT(refused.error().message, Catch::Contains("raise WriteOptions::slots_per_chunk"));
+}
