@@ -9,6 +9,9 @@
 #include <new>
 #include <span>
 
+// Exported from the shared library, which hides everything else (lib/meson.build).
+#pragma GCC visibility push(default)
+
 namespace bbsnap {
 
 // Move-only. A Snapshot made with from_bytes(buffer.span()) points into the
@@ -47,3 +50,5 @@ class AlignedBuffer {
 };
 
 }  // namespace bbsnap
+
+#pragma GCC visibility pop

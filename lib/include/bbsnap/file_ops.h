@@ -11,6 +11,9 @@
 
 #include <cstddef>
 
+// Exported from the shared library, which hides everything else (lib/meson.build).
+#pragma GCC visibility push(default)
+
 namespace bbsnap {
 
 // Passed as WriteOptions::file_ops, the object must outlive every writer
@@ -43,3 +46,5 @@ class FileOps {
 const FileOps& posix_file_ops();
 
 }  // namespace bbsnap
+
+#pragma GCC visibility pop

@@ -14,6 +14,9 @@
 #include <string>
 #include <string_view>
 
+// Exported from the shared library, which hides everything else (lib/meson.build).
+#pragma GCC visibility push(default)
+
 namespace bbsnap::format {
 
 static_assert(std::endian::native == std::endian::little,
@@ -141,3 +144,5 @@ inline constexpr std::uint32_t kMaxFlatBufferDepth = 16;
 inline constexpr std::uint32_t kDefaultSlotsPerChunk = 4096;
 
 }  // namespace bbsnap::format
+
+#pragma GCC visibility pop

@@ -21,6 +21,9 @@
 #include "bbsnap/model.h"
 #include "bbsnap/status.h"
 
+// Exported from the shared library, which hides everything else (lib/meson.build).
+#pragma GCC visibility push(default)
+
 namespace bbsnap::json {
 
 // Reads a state document into the model.
@@ -115,3 +118,5 @@ void write_state(const TransientSnapshot& state, std::ostream& out);
 std::string to_json(const TransientSnapshot& state);
 
 }  // namespace bbsnap::json
+
+#pragma GCC visibility pop

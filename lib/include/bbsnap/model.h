@@ -28,6 +28,9 @@
 #include <variant>
 #include <vector>
 
+// Exported from the shared library, which hides everything else (lib/meson.build).
+#pragma GCC visibility push(default)
+
 namespace bbsnap {
 
 using Bytes = std::vector<std::uint8_t>;
@@ -189,3 +192,5 @@ struct TransientSnapshot {
 };
 
 }  // namespace bbsnap
+
+#pragma GCC visibility pop

@@ -33,6 +33,9 @@
 #include "bbsnap/status.h"
 #include "bbsnap_generated.h"
 
+// Exported from the shared library, which hides everything else (lib/meson.build).
+#pragma GCC visibility push(default)
+
 namespace bbsnap {
 
 // What is checked, and when (FORMAT.md §7, §8.1 has the exact list).
@@ -233,3 +236,5 @@ inline std::string_view as_view(const flatbuffers::String* s) {
 }
 
 }  // namespace bbsnap
+
+#pragma GCC visibility pop

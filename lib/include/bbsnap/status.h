@@ -18,6 +18,9 @@
 #include <utility>
 #include <variant>
 
+// Exported from the shared library, which hides everything else (lib/meson.build).
+#pragma GCC visibility push(default)
+
 namespace bbsnap {
 
 // What went wrong. The code is part of the contract (schema/FORMAT.md §11):
@@ -148,3 +151,5 @@ class [[nodiscard]] Status {
 };
 
 }  // namespace bbsnap
+
+#pragma GCC visibility pop

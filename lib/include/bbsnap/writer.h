@@ -34,6 +34,9 @@
 #include "bbsnap/model.h"
 #include "bbsnap/status.h"
 
+// Exported from the shared library, which hides everything else (lib/meson.build).
+#pragma GCC visibility push(default)
+
 namespace bbsnap {
 
 struct WriteOptions {
@@ -111,3 +114,5 @@ class SnapshotWriter {
 };
 
 }  // namespace bbsnap
+
+#pragma GCC visibility pop

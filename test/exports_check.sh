@@ -1,0 +1,34 @@
+#!/bin/sh
+# The shared library exports its public API and nothing of what it is built
+# from. An exported FlatBuffers, nlohmann or simdjson function lets the
+# dynamic linker bind the library's own calls to a program's copy of it,
+# compiled with the program's flags or headers (lib/meson.build).
+#
+#   exports_check.sh LIBBBSNAP.so
+set -eu
+symbols=$(nm -DC --defined-only "$1" | cut -d' ' -f3-)
+status=0
+
+foreign=$(printf '%s\n' "$symbols" | grep -E 'flatbuffers::|nlohmann::|simdjson::|^XXH' || true)
+if [ -n "$foreign" ]; then
+  echo "exported, but not the library's: $(printf '%s\n' "$foreign" | wc -l) symbols, such as"
+  printf '%s\n' "$foreign" | head -5
+  status=1
+fi
+# Internals (lib/src) stay hidden too.
+for internal in 'bbsnap::checksum::' 'bbsnap::verify_file' 'bbsnap::MemorySink' 'bbsnap::parse_layout'; do
+  if printf '%s\n' "$symbols" | grep -qF "$internal"; then
+    echo "exported, but internal: $internal"
+    status=1
+  fi
+done
+# And the public entry points are there.
+for public in 'bbsnap::Snapshot::open(' 'bbsnap::write_snapshot(' 'bbsnap::encode_snapshot(' \
+              'bbsnap::SnapshotWriter::create(' 'bbsnap::json::parse_state(' 'bbsnap::Error::to_string'; do
+  if ! printf '%s\n' "$symbols" | grep -qF "$public"; then
+    echo "not exported: $public"
+    status=1
+  fi
+done
+[ $status -eq 0 ] && echo "exports: $(printf '%s\n' "$symbols" | wc -l) symbols, all public"
+exit $status
