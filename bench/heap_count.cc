@@ -11,13 +11,20 @@ HeapCounters& heap_counters() {
   return counters;
 }
 
+bool& refuse_on_this_thread() {
+  thread_local bool refuse = false;  // constant-initialized too
+  return refuse;
+}
+
 }  // namespace bbsnap::bench
 
 namespace {
 
 void* counted_alloc(std::size_t size, std::size_t alignment) {
   auto& c = bbsnap::bench::heap_counters();
-  if (size >= c.refuse_from.load(std::memory_order_relaxed)) throw std::bad_alloc();
+  if (size >= c.refuse_from.load(std::memory_order_relaxed) || bbsnap::bench::refuse_on_this_thread()) {
+    throw std::bad_alloc();
+  }
   c.allocations.fetch_add(1, std::memory_order_relaxed);
   c.bytes.fetch_add(size, std::memory_order_relaxed);
   void* p = alignment <= alignof(std::max_align_t)

@@ -21,4 +21,8 @@ struct HeapCounters {
 
 HeapCounters& heap_counters();
 
+// While true, every allocation made on the calling thread fails the same
+// way: for tests of threads that must not let an exception escape.
+bool& refuse_on_this_thread();
+
 }  // namespace bbsnap::bench

@@ -1,12 +1,18 @@
-// The kernel may refuse to start a thread (pthread_create fails with EAGAIN
-// under a process, thread or memory limit). Full verification on several
-// threads must then go on with the threads that did start, and give the
-// result one thread gives: never hang, never fail a good file.
+// What can go wrong with the threads of a full verification, and must give
+// an answer, never a hang or a crash:
+// - the kernel refuses to start a thread (pthread_create fails with EAGAIN
+//   under a process, thread or memory limit): verification goes on with the
+//   threads that did start and gives the result one thread gives;
+// - a check on a started thread throws (std::bad_alloc while it builds an
+//   error's message): the open returns an error value.
 //
-// This binary defines pthread_create itself. The executable comes first in
-// the dynamic linker's search order, so every thread the library starts
+// This binary defines pthread_create itself, and links the counting
+// operator new of bench/heap_count.cc. The executable comes first in the
+// dynamic linker's search order, so every thread the library starts
 // (std::jthread, in libstdc++) comes here, and is refused on demand or
-// passed on to the next definition (libc's, or a sanitizer's).
+// passed on to the next definition (libc's, or a sanitizer's), running its
+// start routine behind one that can make every allocation on that thread
+// fail.
 #include <dlfcn.h>
 #include <pthread.h>
 
@@ -16,6 +22,7 @@
 
 #include "bbsnap/reader.h"
 #include "bbsnap/writer.h"
+#include "heap_count.h"
 #include "random_state.h"
 #include "require_ok.h"
 #include "test_files.h"
@@ -25,6 +32,20 @@ namespace {
 std::atomic<int> g_allowed{-1};  // threads to start before refusing; -1: start all
 std::atomic<int> g_started{0};
 std::atomic<int> g_refused{0};
+// Threads started while this is set can allocate nothing.
+std::atomic<bool> g_started_threads_cannot_allocate{false};
+
+struct StartRoutine {
+  void* (*start)(void*);
+  void* argument;
+};
+
+void* start_without_allocating(void* routine) {
+  const StartRoutine r = *static_cast<StartRoutine*>(routine);
+  delete static_cast<StartRoutine*>(routine);
+  bbsnap::bench::refuse_on_this_thread() = true;
+  return r.start(r.argument);
+}
 
 }  // namespace
 
@@ -38,7 +59,11 @@ extern "C" int pthread_create(pthread_t* thread, const pthread_attr_t* attribute
     return EAGAIN;
   }
   g_started.fetch_add(1);
-  return next_create(thread, attributes, start, argument);
+  if (!g_started_threads_cannot_allocate) return next_create(thread, attributes, start, argument);
+  auto* routine = new StartRoutine{start, argument};
+  const int created = next_create(thread, attributes, start_without_allocating, routine);
+  if (created != 0) delete routine;
+  return created;
 }
 
 using namespace bbsnap;
@@ -96,26 +121,33 @@ std::string outcome(const Open& open, const OpenOptions& options) {
   return snapshot.ok() ? std::string("ok") : snapshot.error().to_string();
 }
 
+// A good file and the same with a damaged value, each in memory and mapped.
+// In memory, verification runs in phases that all threads meet at the end
+// of; a mapped file runs as a pipeline (a faulting thread, a checking
+// thread, value checkers).
+struct ExampleOpens {
+  ExampleOpens() : good(example_file()), damaged(with_damaged_value(good)) {
+    bbsnap::testing::write_file(dir.file("good.bbsnap"), {good.span().begin(), good.span().end()});
+    bbsnap::testing::write_file(dir.file("damaged.bbsnap"), {damaged.span().begin(), damaged.span().end()});
+    opens = {
+        {"in memory, good", [&](const OpenOptions& o) { return Snapshot::from_bytes(good.span(), o); }},
+        {"in memory, damaged", [&](const OpenOptions& o) { return Snapshot::from_bytes(damaged.span(), o); }},
+        {"mapped, good", [&](const OpenOptions& o) { return Snapshot::open(dir.file("good.bbsnap"), o); }},
+        {"mapped, damaged", [&](const OpenOptions& o) { return Snapshot::open(dir.file("damaged.bbsnap"), o); }},
+    };
+  }
+  const AlignedBuffer good;
+  const AlignedBuffer damaged;
+  TempDir dir;
+  std::vector<std::pair<std::string, Open>> opens;
+};
+
 }  // namespace
 
 TEST_CASE("threads the kernel refuses are done without: full verification gives one thread's result", "[threads]") {
-  const AlignedBuffer good = example_file();
-  const AlignedBuffer damaged = with_damaged_value(good);
-  TempDir dir;
-  bbsnap::testing::write_file(dir.file("good.bbsnap"), {good.span().begin(), good.span().end()});
-  bbsnap::testing::write_file(dir.file("damaged.bbsnap"), {damaged.span().begin(), damaged.span().end()});
-
-  // In memory, verification runs in phases that all threads meet at the end
-  // of; a mapped file runs as a pipeline (a faulting thread, a checking
-  // thread, value checkers). Both, with every thread refused, or all but
-  // the first one or two.
-  const std::vector<std::pair<std::string, Open>> opens = {
-      {"in memory, good", [&](const OpenOptions& o) { return Snapshot::from_bytes(good.span(), o); }},
-      {"in memory, damaged", [&](const OpenOptions& o) { return Snapshot::from_bytes(damaged.span(), o); }},
-      {"mapped, good", [&](const OpenOptions& o) { return Snapshot::open(dir.file("good.bbsnap"), o); }},
-      {"mapped, damaged", [&](const OpenOptions& o) { return Snapshot::open(dir.file("damaged.bbsnap"), o); }},
-  };
-  for (const auto& [name, open] : opens) {
+  const ExampleOpens example;
+  // Every thread refused, or all but the first one or two.
+  for (const auto& [name, open] : example.opens) {
     const std::string expected = outcome(open, on_threads(1));
     CHECK((expected == "ok") == (name.ends_with("good")));
     for (unsigned threads : {2u, 3u, 8u}) {
@@ -132,4 +164,36 @@ TEST_CASE("threads the kernel refuses are done without: full verification gives 
       }
     }
   }
+}
+
+TEST_CASE("a check that throws on a started thread (out of memory) makes the open return an error", "[threads]") {
+  // Started threads can allocate nothing: a good file still verifies (the
+  // checks allocate nothing), and the damaged one's error, when a started
+  // thread finds it, cannot be built there. The open then returns out of
+  // memory, or the error itself when the calling thread found it.
+  const ExampleOpens example;
+  g_started_threads_cannot_allocate = true;
+  int out_of_memory = 0;
+  for (const auto& [name, open] : example.opens) {
+    g_started_threads_cannot_allocate = false;
+    const std::string expected = outcome(open, on_threads(1));
+    g_started_threads_cannot_allocate = true;
+    for (unsigned threads : {2u, 3u, 8u}) {
+      INFO(name << ", " << threads << " threads");
+      for (int repeat = 0; repeat < 20; ++repeat) {
+        const std::string found = outcome(open, on_threads(threads));
+        if (found.find("out of memory") != std::string::npos) {
+          CHECK(found.starts_with("limit_exceeded"));
+          CHECK(expected != "ok");
+          ++out_of_memory;
+        } else {
+          CHECK(found == expected);
+        }
+      }
+    }
+  }
+  g_started_threads_cannot_allocate = false;
+  // Else no started thread found the damage, and nothing above threw.
+  CHECK(out_of_memory > 0);
+  std::printf("out of memory on a started thread: %d of 120 opens of the damaged file\n", out_of_memory);
 }

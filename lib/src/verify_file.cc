@@ -20,9 +20,9 @@
 #include <algorithm>
 #include <atomic>
 #include <barrier>
+#include <exception>
 #include <limits>
 #include <mutex>
-#include <system_error>
 #include <thread>
 #include <vector>
 
@@ -106,22 +106,32 @@ class SharedFaultIn {
 };
 
 // Starts up to `wanted` threads running `body`, and returns those that
-// started. The kernel may refuse a thread (EAGAIN under a process or memory
-// limit): the work is claimed from shared counters, so the threads that did
-// start (the calling one at least) still do all of it, only more slowly.
+// started. The kernel may refuse a thread (std::system_error: EAGAIN under a
+// process or memory limit), or its state may not fit in memory
+// (std::bad_alloc): the work is claimed from shared counters, so the
+// threads that did start (the calling one at least) still do all of it,
+// only more slowly. Leaving by an exception instead would join threads
+// that wait for the ones never started.
 template <typename Body>
 std::vector<std::jthread> start_threads(unsigned wanted, const Body& body) {
   std::vector<std::jthread> started;
-  started.reserve(wanted);
   try {
+    started.reserve(wanted);
     for (unsigned i = 0; i < wanted; ++i) started.emplace_back(body, i);
-  } catch (const std::system_error&) {
+  } catch (...) {
   }
   return started;
 }
 
 // The error of the lowest-numbered failing item, so that the error reported
 // does not depend on thread timing.
+//
+// A check can also throw: std::bad_alloc while it builds an error's message.
+// An exception must not leave a thread: out of a helper it would terminate
+// the process, out of the calling thread it would join helpers waiting for
+// it. It is kept instead, stops the work like an error, and status()
+// rethrows it on the calling thread once every thread is done, for the
+// library's boundary to turn into an error value.
 class FirstError {
  public:
   void record(std::uint64_t item, Status status) {
@@ -132,13 +142,22 @@ class FirstError {
     }
     failed_.store(true, std::memory_order_relaxed);
   }
+  void record(std::exception_ptr exception) {
+    std::lock_guard lock(mutex_);
+    if (!exception_) exception_ = std::move(exception);
+    failed_.store(true, std::memory_order_relaxed);
+  }
   bool failed() const { return failed_.load(std::memory_order_relaxed); }
-  Status status() const { return status_; }
+  Status status() const {
+    if (exception_) std::rethrow_exception(exception_);
+    return status_;
+  }
 
  private:
   std::mutex mutex_;
   std::uint64_t item_ = std::numeric_limits<std::uint64_t>::max();
   Status status_;
+  std::exception_ptr exception_;
   std::atomic<bool> failed_{false};
 };
 
@@ -182,7 +201,11 @@ Status run_phases(unsigned threads, const Phases&... phases) {
       const std::uint64_t items = phase.items();
       auto work = phase.make_worker();
       for (std::uint64_t item; !first.failed() && (item = next.fetch_add(1)) < items;) {
-        if (Status s = work(item); !s) first.record(base + item, std::move(s));
+        try {
+          if (Status s = work(item); !s) first.record(base + item, std::move(s));
+        } catch (...) {
+          first.record(std::current_exception());
+        }
       }
       base += items;
       phase_done.arrive_and_wait();
@@ -295,6 +318,18 @@ class Pipeline {
     }
   }
 
+  // Runs one thread's part (one of the three above); an exception stops
+  // every thread as a failed check does, and status() rethrows it.
+  template <typename Part>
+  void run(Part part) {
+    try {
+      (this->*part)();
+    } catch (...) {
+      first_.record(std::current_exception());
+      publish(checked_, kStopped);
+    }
+  }
+
   Status status() const { return first_.status(); }
 
  private:
@@ -355,13 +390,9 @@ Status verify_pipelined(const Layout& layout, unsigned threads, std::uint64_t pi
     // Without the faulting thread, the checking one faults in every piece
     // itself; without the others, fewer threads check values.
     const std::vector<std::jthread> helpers = start_threads(threads - 1, [&](unsigned helper) {
-      if (helper == 0) {
-        pipeline.fault_in_then_check_values();
-      } else {
-        pipeline.check_values();
-      }
+      pipeline.run(helper == 0 ? &Pipeline::fault_in_then_check_values : &Pipeline::check_values);
     });
-    pipeline.check_metadata_then_values();
+    pipeline.run(&Pipeline::check_metadata_then_values);
   }  // joins
   return pipeline.status();
 }
