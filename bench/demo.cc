@@ -8,6 +8,7 @@
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <string>
@@ -30,8 +31,18 @@ double seconds_since(Clock::time_point start) {
   std::exit(1);
 }
 
+constexpr const char* kUsage =
+    "usage: bbsnap_demo [DIRECTORY]\n"
+    "Writes a checkpoint of a generated runtime state to DIRECTORY (default: a fresh\n"
+    "directory under the temporary directory, removed afterwards) and cold-starts from it.\n";
+
 std::string scratch_directory(int argc, char** argv) {
-  if (argc > 1) return argv[1];
+  const bool help = argc == 2 && (std::strcmp(argv[1], "-h") == 0 || std::strcmp(argv[1], "--help") == 0);
+  if (help || argc > 2 || (argc == 2 && argv[1][0] == '-')) {
+    std::fputs(kUsage, help ? stdout : stderr);
+    std::exit(help ? 0 : 2);
+  }
+  if (argc == 2) return argv[1];
   std::string pattern = (std::filesystem::temp_directory_path() / "bbsnap-demo-XXXXXX").string();
   if (!::mkdtemp(pattern.data())) {
     std::perror("mkdtemp");
