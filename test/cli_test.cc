@@ -352,6 +352,29 @@ TEST_CASE("missing, unreadable and unwritable files are I/O errors: exit 2", "[c
   }
 }
 
+TEST_CASE("standard output on a full disk is an I/O error: exit 2, naming standard output", "[cli]") {
+  // /dev/full refuses every write with ENOSPC: the output is lost, and the
+  // command must say so rather than exit as if it had been written.
+  TempDir dir;
+  const std::string good = dir.file("good.bbsnap"), other = dir.file("other.bbsnap");
+  pack(kSpecDir / "examples" / "full.json", good);
+  pack(kSpecDir / "examples" / "empty.json", other);
+  const std::vector<std::vector<std::string>> cases = {
+      {"dump", good}, {"info", good}, {"verify", good}, {"diff", good, good}, {"diff", good, other},
+  };
+  for (const auto& args : cases) {
+    INFO("args: " << json(args).dump());
+    std::string command = "exec \"$0\"";
+    for (std::size_t i = 0; i < args.size(); ++i) command += " \"$" + std::to_string(i + 1) + "\"";
+    std::vector<std::string> sh_args = {"-c", command + " > /dev/full", bbsnap_path()};
+    sh_args.insert(sh_args.end(), args.begin(), args.end());
+    RunResult r = run_program("/bin/sh", sh_args);
+    CHECK_EXIT(r, 2);
+    CHECK(one_line(r.err));
+    CHECK_THAT(r.err, Catch::Contains("cannot write standard output"));
+  }
+}
+
 TEST_CASE("a file that is not a snapshot is invalid data: exit 1", "[cli]") {
   TempDir dir;
   write_text(dir.file("empty.bbsnap"), "");
