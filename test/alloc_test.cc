@@ -6,9 +6,11 @@
 
 #include <random>
 
+#include "bbsnap/json.h"
 #include "bbsnap/reader.h"
 #include "bbsnap/writer.h"
 #include "heap_count.h"
+#include "random_state.h"
 #include "require_ok.h"
 #include "test_files.h"
 #include "workload.h"
@@ -108,3 +110,46 @@ TEST_CASE("running out of memory is an error value, not an exception") {
   REQUIRE_FALSE(encoded.ok());
   CHECK(encoded.error().code == ErrorCode::limit_exceeded);
 }
+
+TEST_CASE("with every allocation refused, each entry point returns out of memory instead of terminating") {
+  // Even the error's message cannot be allocated then: the library falls
+  // back to one that fits in std::string's inline buffer.
+  bbsnap::testing::TempDir dir;
+  const std::string path = dir.file("s.bbsnap"), other_path = dir.file("t.bbsnap");
+  const TransientSnapshot state = bbsnap::testing::full_example_state();
+  REQUIRE_OK(write_snapshot(path, state, {.durable = false}));
+  Result<AlignedBuffer> bytes = encode_snapshot(state);
+  REQUIRE_OK(bytes);
+  Result<Snapshot> opened = Snapshot::open(path);
+  REQUIRE_OK(opened);
+  const std::string document = json::to_json(state);
+
+  auto& heap = bbsnap::bench::heap_counters();
+  heap.refuse_from = 0;
+  Result<Snapshot> open = Snapshot::open(path);
+  Result<Snapshot> from_bytes = Snapshot::from_bytes(bytes->span());
+  Result<TransientSnapshot> model = opened->to_model();
+  Status written = write_snapshot(other_path, state, {.durable = false});
+  Result<AlignedBuffer> encoded = encode_snapshot(state);
+  Result<SnapshotWriter> writer = SnapshotWriter::create(other_path);
+  Result<TransientSnapshot> parsed = json::parse_state(document);
+  heap.refuse_from = ~std::size_t{0};
+
+  const std::vector<std::pair<const char*, const Error*>> errors = {
+      {"open", open.ok() ? nullptr : &open.error()},
+      {"from_bytes", from_bytes.ok() ? nullptr : &from_bytes.error()},
+      {"to_model", model.ok() ? nullptr : &model.error()},
+      {"write_snapshot", written.ok() ? nullptr : &written.error()},
+      {"encode_snapshot", encoded.ok() ? nullptr : &encoded.error()},
+      {"SnapshotWriter::create", writer.ok() ? nullptr : &writer.error()},
+      {"parse_state", parsed.ok() ? nullptr : &parsed.error()},
+  };
+  for (const auto& [name, error] : errors) {
+    INFO(name);
+    REQUIRE(error != nullptr);
+    CHECK(error->code == ErrorCode::limit_exceeded);
+    CHECK(error->message == "out of memory");
+  }
+  CHECK(dir.entries() == std::vector<std::string>{"s.bbsnap"});
+}
+

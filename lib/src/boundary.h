@@ -12,14 +12,23 @@
 
 namespace bbsnap {
 
+//
+// Building the error's message allocates too, and out of memory that throws
+// again, which out of this noexcept function would terminate the process.
+// The last resort is a message short enough for std::string's inline
+// buffer ("out of memory", 13 characters): building it allocates nothing.
 template <typename Body>
 auto guarded(const char* operation, Body body) noexcept -> decltype(body()) {
   try {
-    return body();
+    try {
+      return body();
+    } catch (const std::bad_alloc&) {
+      return Error::of(ErrorCode::limit_exceeded, std::string(operation) + ": out of memory");
+    } catch (const std::exception& e) {
+      return Error::of(ErrorCode::io, std::string(operation) + ": " + e.what());
+    }
   } catch (const std::bad_alloc&) {
-    return Error::of(ErrorCode::limit_exceeded, std::string(operation) + ": out of memory");
-  } catch (const std::exception& e) {
-    return Error::of(ErrorCode::io, std::string(operation) + ": " + e.what());
+    return Error::of(ErrorCode::limit_exceeded, "out of memory");
   }
 }
 

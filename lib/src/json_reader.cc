@@ -25,6 +25,7 @@
 #include <nlohmann/json.hpp>
 
 #include "bbsnap/json.h"
+#include "boundary.h"
 #include "json_shape.h"
 
 namespace bbsnap::json {
@@ -669,11 +670,7 @@ Result<TransientSnapshot> parse_document(std::string_view document) {
 }  // namespace
 
 Result<TransientSnapshot> parse_state(std::string_view document) {
-  try {
-    return parse_document(document);
-  } catch (const std::exception& e) {  // std::bad_alloc: nothing else throws here
-    return refused(std::string("$: document not read: ") + e.what());
-  }
+  return guarded("reading a state document", [&] { return parse_document(document); });
 }
 
 }  // namespace bbsnap::json

@@ -37,7 +37,8 @@ namespace bbsnap::json {
 // for documents that are JSON but not a state.
 //
 // Memory is proportional to the document; nesting deeper than the shape
-// allows is refused as soon as it starts, whatever the depth. Throws nothing.
+// allows is refused as soon as it starts, whatever the depth; running out
+// of memory is limit_exceeded ("... out of memory"). Throws nothing.
 // The result owns its data (nothing points into `document`); its strings
 // are valid UTF-8, so it can be written as is. A missing member takes its
 // empty value, except framework.spec_version, which defaults to
