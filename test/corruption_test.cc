@@ -74,15 +74,6 @@ OpenOptions lazy() {
   return options;
 }
 
-// Full verification on `threads` threads, even on a file below
-// OpenOptions::bytes_per_thread (test files are small).
-OpenOptions on_threads(unsigned threads) {
-  OpenOptions options;
-  options.threads = threads;
-  options.bytes_per_thread = 0;
-  return options;
-}
-
 // The error that refuses `bytes`; fails the test if they are accepted.
 Error refusal(std::span<const std::uint8_t> bytes, const OpenOptions& options = {}) {
   Opened opened(bytes, options);
@@ -527,9 +518,7 @@ TEST_CASE("a mapped file verified on several threads (as a pipeline) reports wha
   // file order, else the first value's. 30 values of 300 KiB, three per
   // chunk, make a 9 MiB file: nine fault-in pieces of 1 MiB, ten chunks of
   // three runs each.
-  TransientSnapshot state = full_example_state();
-  for (std::uint64_t i = 0; i < 30; ++i) state.slot_table[{1u << 20, i}] = Bytes((300 << 10) + i, static_cast<std::uint8_t>(i));
-  const Bytes file = encode(state, 3);
+  const Bytes file = encode(threaded_example_state(), kThreadedExampleSlotsPerChunk);
   const std::vector<Region> regions = map_file(file);
   const std::vector<const Region*> targets = checksummed_regions(regions);
   REQUIRE(targets.size() > 40);

@@ -67,6 +67,7 @@ extern "C" int pthread_create(pthread_t* thread, const pthread_attr_t* attribute
 }
 
 using namespace bbsnap;
+using bbsnap::testing::on_threads;
 using bbsnap::testing::TempDir;
 
 namespace {
@@ -87,19 +88,9 @@ class RefuseThreadsAfter {
   int refused() const { return g_refused; }
 };
 
-OpenOptions on_threads(unsigned threads) {
-  OpenOptions options;
-  options.threads = threads;
-  options.bytes_per_thread = 0;
-  return options;
-}
-
-// A 9 MiB file of ten slot chunks: several fault-in pieces and runs of
-// values for the threads to share.
 AlignedBuffer example_file() {
-  TransientSnapshot state = bbsnap::testing::full_example_state();
-  for (std::uint64_t i = 0; i < 30; ++i) state.slot_table[{1u << 20, i}] = Bytes((300 << 10) + i, std::uint8_t(i));
-  Result<AlignedBuffer> bytes = encode_snapshot(state, {.slots_per_chunk = 3});
+  Result<AlignedBuffer> bytes = encode_snapshot(bbsnap::testing::threaded_example_state(),
+                                                {.slots_per_chunk = bbsnap::testing::kThreadedExampleSlotsPerChunk});
   REQUIRE_OK(bytes);
   return std::move(*bytes);
 }

@@ -320,8 +320,7 @@ class Pipeline {
 
   // Runs one thread's part (one of the three above); an exception stops
   // every thread as a failed check does, and status() rethrows it.
-  template <typename Part>
-  void run(Part part) {
+  void run(void (Pipeline::*part)()) {
     try {
       (this->*part)();
     } catch (...) {

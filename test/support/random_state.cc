@@ -316,4 +316,10 @@ TransientSnapshot full_example_state() {
   return s;
 }
 
+TransientSnapshot threaded_example_state() {
+  TransientSnapshot state = full_example_state();
+  for (std::uint64_t i = 0; i < 30; ++i) state.slot_table[{1u << 20, i}] = Bytes((300 << 10) + i, static_cast<std::uint8_t>(i));
+  return state;
+}
+
 }  // namespace bbsnap::testing

@@ -32,4 +32,10 @@ TransientSnapshot random_state(std::uint64_t seed, const RandomShape& shape = {}
 // Exactly the state of shared/spec/examples/full.json.
 TransientSnapshot full_example_state();
 
+// full_example_state() plus 30 slot values of 300 KiB at site 2^20, execs
+// 0..29: written with slots_per_chunk = 3, a 9 MiB file of ten chunks, so
+// that threads share several fault-in pieces of 1 MiB and runs of values.
+inline constexpr std::uint32_t kThreadedExampleSlotsPerChunk = 3;
+TransientSnapshot threaded_example_state();
+
 }  // namespace bbsnap::testing

@@ -43,4 +43,11 @@ AlignedBuffer with_flipped_byte(std::span<const std::uint8_t> bytes, std::size_t
   return copy;
 }
 
+OpenOptions on_threads(unsigned threads) {
+  OpenOptions options;
+  options.threads = threads;
+  options.bytes_per_thread = 0;
+  return options;
+}
+
 }  // namespace bbsnap::testing

@@ -1,5 +1,6 @@
-// File helpers for tests: a scratch directory removed on destruction, and
-// byte-twiddling on copies of snapshot files.
+// File helpers for tests: a scratch directory removed on destruction,
+// byte-twiddling on copies of snapshot files, and the options to open them
+// on several threads.
 #pragma once
 
 #include <cstdint>
@@ -8,6 +9,7 @@
 #include <vector>
 
 #include "bbsnap/aligned_buffer.h"
+#include "bbsnap/reader.h"
 
 namespace bbsnap::testing {
 
@@ -30,5 +32,9 @@ std::vector<std::uint8_t> read_file(const std::string& path);
 void write_file(const std::string& path, const std::vector<std::uint8_t>& bytes);
 // A copy of `bytes` with byte `offset` XORed with `mask`, 64-byte aligned.
 AlignedBuffer with_flipped_byte(std::span<const std::uint8_t> bytes, std::size_t offset, std::uint8_t mask = 0xff);
+
+// Full verification on `threads` threads, even on a file below
+// OpenOptions::bytes_per_thread (test files are small).
+OpenOptions on_threads(unsigned threads);
 
 }  // namespace bbsnap::testing
