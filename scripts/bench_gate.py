@@ -6,7 +6,8 @@
 
 Every ratio is ours / reference, each side the median of its repetitions
 (the `median` aggregate when the run has aggregates, else the median of the
-repetitions found). A gate passes when ratio <= target * (1 + margin).
+repetitions found); a "paired" ratio is the median of the per-repetition
+ratios of one benchmark that times both sides alternately. A gate passes when ratio <= target * (1 + margin).
 A gate may list states where its target is known not to be reached yet
 ("missed": {"S": "why"}): those are reported on every run as MISSED (MISSED
 (within margin) when short of the target but inside its noise margin; pass
@@ -106,11 +107,12 @@ def evaluate(gates, results, required):
         gated = bool(spec.get("gate", False))
         basis = spec.get("time", "real")
         margin = spec.get("margin", gates.get("margin_cpu" if basis == "cpu" else "margin_real", 0.1))
-        if kind != "time":
+        if kind not in ("time", "paired"):
             margin = spec.get("margin", 0)
         for size, ours_key, ref_key in pairs(spec):
             row = {"id": spec["id"], "what": spec["what"], "state": size, "ours_name": ours_key,
-                   "ref_name": ref_key or "", "gated": gated, "basis": basis if kind == "time" else spec["counter"]}
+                   "ref_name": ref_key or "", "gated": gated,
+                   "basis": basis if kind in ("time", "paired") else spec["counter"]}
             ours = results.get(ours_key)
             ref = results.get(ref_key) if ref_key else None
             sizes_involved = {k.split("/")[1] for k in (ours_key, ref_key) if k}
@@ -126,6 +128,17 @@ def evaluate(gates, results, required):
                 row["ratio_real"] = ours["real"] / ref["real"] if ref["real"] else None
                 row["ratio_cpu"] = ours["cpu"] / ref["cpu"] if ref["cpu"] else None
                 ratio = row["ratio_cpu"] if basis == "cpu" else row["ratio_real"]
+                limit = spec.get("target")
+            elif kind == "paired":
+                # One benchmark timing ours and the reference alternately
+                # (bench/bbsnap_bench.cc, paired()): its counters hold both
+                # sides' times and the ratio of each repetition; the ratio
+                # gated is the median of those per-repetition ratios.
+                c = ours["counters"]
+                row["ref_name"] = spec.get("reference_label", "")
+                row["ours"], row["ref"] = c.get(f"ours_{basis}_ns"), c.get(f"ref_{basis}_ns")
+                row["ratio_real"], row["ratio_cpu"] = c.get("ratio_real"), c.get("ratio_cpu")
+                ratio = row[f"ratio_{basis}"]
                 limit = spec.get("target")
             elif kind == "counter":
                 c = spec["counter"]
