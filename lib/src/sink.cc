@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cerrno>
 #include <cstring>
@@ -11,8 +12,16 @@
 namespace bbsnap {
 namespace {
 
-constexpr std::size_t kBufferCapacity = 1 << 20;
-constexpr std::size_t kDirectWriteThreshold = 256 << 10;
+// Appends reach the file in writes of whole, aligned 2 MiB blocks (the
+// last one excepted). Where the file system caches files in large folios
+// (XFS; ext4 from Linux 6.16), the page cache sizes a folio by the write
+// that fills it: a file written in 2 MiB-aligned pieces is cached in 2 MiB
+// folios, and a fresh mapping takes one page fault per folio. Written in
+// unaligned 1 MiB pieces, a 64 MiB file took 327 faults per mapping instead
+// of 32 and a warm XXH3 pass over the mapping 19% longer; the warm open of
+// a checkpoint pays the same (full verification of M: 4.0 -> 3.3 ms, lazy
+// open + first lookup: 49 -> 38 us).
+constexpr std::size_t kBlock = 2 << 20;
 
 Error io_error(const std::string& what, const std::string& path, int err) {
   return Error::of(ErrorCode::io, what + " " + path + ": " + std::strerror(err));
@@ -54,7 +63,7 @@ Result<std::unique_ptr<AtomicFileSink>> AtomicFileSink::create(const std::string
 AtomicFileSink::AtomicFileSink(std::string path, std::string temp_path, int fd, const FileOps& ops,
                                bool durable)
     : path_(std::move(path)), temp_path_(std::move(temp_path)), fd_(fd), ops_(ops), durable_(durable) {
-  buffer_ = std::make_unique_for_overwrite<std::uint8_t[]>(kBufferCapacity);
+  buffer_ = std::make_unique_for_overwrite<std::uint8_t[]>(kBlock);
 }
 
 AtomicFileSink::~AtomicFileSink() {
@@ -67,17 +76,27 @@ void AtomicFileSink::discard() {
   ops_.unlink(temp_path_.c_str());
 }
 
+// The buffer always starts at a block boundary of the file: it is written
+// only when full, so the file's length is a multiple of kBlock between
+// appends. Whole blocks of a large append go straight from the caller's
+// memory; only its head (up to the next boundary) and tail are copied.
 Status AtomicFileSink::append(std::span<const std::uint8_t> bytes) {
   position_ += bytes.size();
-  if (bytes.size() >= kDirectWriteThreshold) {
-    if (Status s = flush(); !s) return s;
-    return write_all(bytes);
+  while (!bytes.empty()) {
+    if (buffered_ == 0 && bytes.size() >= kBlock) {
+      const std::size_t whole_blocks = bytes.size() / kBlock * kBlock;
+      if (Status s = write_all(bytes.first(whole_blocks)); !s) return s;
+      bytes = bytes.subspan(whole_blocks);
+      continue;
+    }
+    const std::size_t n = std::min(bytes.size(), kBlock - buffered_);
+    std::memcpy(buffer_.get() + buffered_, bytes.data(), n);
+    buffered_ += n;
+    bytes = bytes.subspan(n);
+    if (buffered_ == kBlock) {
+      if (Status s = flush(); !s) return s;
+    }
   }
-  if (buffered_ + bytes.size() > kBufferCapacity) {
-    if (Status s = flush(); !s) return s;
-  }
-  if (!bytes.empty()) std::memcpy(buffer_.get() + buffered_, bytes.data(), bytes.size());
-  buffered_ += bytes.size();
   return {};
 }
 

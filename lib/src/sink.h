@@ -71,8 +71,9 @@ class AtomicFileSink final : public Sink {
   bool durable_;
   bool committed_ = false;
   // Small appends are gathered so that a million 64-byte slots are not a
-  // million write() calls; large ones go straight from the caller's memory.
-  // A plain array and memcpy: this runs once or twice per slot.
+  // million write() calls, and so that every write covers whole aligned
+  // blocks (sink.cc, kBlock). A plain array and memcpy: this runs once or
+  // twice per slot.
   std::unique_ptr<std::uint8_t[]> buffer_;
   std::size_t buffered_ = 0;
 };
