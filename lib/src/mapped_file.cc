@@ -64,7 +64,10 @@ void MappedFile::unmap() {
 }
 
 void MappedFile::advise_sequential() const {
-  if (data_) ::madvise(const_cast<std::uint8_t*>(data_), size_, MADV_SEQUENTIAL);
+  if (!data_) return;
+  ::madvise(const_cast<std::uint8_t*>(data_), size_, MADV_SEQUENTIAL);
+  // Ignored where transparent huge pages are off ("never").
+  ::madvise(const_cast<std::uint8_t*>(data_), size_, MADV_HUGEPAGE);
 }
 
 void MappedFile::advise_random() const {

@@ -24,6 +24,11 @@ class MappedFile {
   // Access hints for the kernel's read-ahead: sequential while verifying the
   // whole file, random for lazy lookups (a cold first lookup then faults in
   // one page instead of a read-ahead window).
+  // Sequential also asks for huge pages (MADV_HUGEPAGE): the kernel then
+  // reads a cold file in 2 MiB folios, two at a time, and maps each with one
+  // fault. Cold full open (bench, medians of 5, two runs): 1.1 MiB file
+  // 0.99/0.98 -> 0.59/0.58 ms, 64 MiB 42.6/43.4 -> 39.3/39.0 ms; warm opens
+  // unchanged. Never for lazy lookups: each cold lookup would read 4 MiB.
   void advise_sequential() const;
   void advise_random() const;
 
