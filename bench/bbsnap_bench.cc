@@ -486,15 +486,25 @@ class Cold {
   double evicted_ = 0, read_ = 0;
 };
 
+// The hints given to a fresh mapping: none (the kernel's default
+// read-around), Snapshot::open's for full verification (MADV_SEQUENTIAL and
+// MADV_HUGEPAGE, lib/src/mapped_file.h), or its lazy mode's (MADV_RANDOM).
+enum class Advice { none, as_full_open, random };
+
 // A fresh read-only mapping of the whole file.
 struct Mapping {
-  Mapping(const std::string& path, std::uint64_t size, int advice, int flags = 0) : size(size) {
+  Mapping(const std::string& path, std::uint64_t size, Advice advice, int flags = 0) : size(size) {
     int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
     if (fd < 0) die_errno("open " + path);
     void* p = ::mmap(nullptr, size, PROT_READ, MAP_SHARED | flags, fd, 0);
     if (p == MAP_FAILED) die_errno("mmap " + path);
     ::close(fd);
-    if (advice >= 0) ::madvise(p, size, advice);
+    if (advice == Advice::as_full_open) {
+      ::madvise(p, size, MADV_SEQUENTIAL);
+      ::madvise(p, size, MADV_HUGEPAGE);
+    } else if (advice == Advice::random) {
+      ::madvise(p, size, MADV_RANDOM);
+    }
     data = static_cast<const std::uint8_t*>(p);
   }
   ~Mapping() { ::munmap(const_cast<std::uint8_t*>(data), size); }
@@ -578,7 +588,7 @@ void BM_Xxh3Dispatch(State& st, Fixture& f) {
 // What full verification cannot avoid when it reads from a file: a fresh
 // mapping (as Snapshot::open makes), faulted in while hashed, then unmapped.
 void xxh3_mapped_pass(const Fixture& f) {
-  Mapping m(f.path(), f.file_size(), MADV_SEQUENTIAL);
+  Mapping m(f.path(), f.file_size(), Advice::as_full_open);
   benchmark::DoNotOptimize(XXH3_64bits_dispatch(m.data, m.size));
 }
 
@@ -592,7 +602,7 @@ void BM_Xxh3Mapped(State& st, Fixture& f) {
 void BM_Xxh3Mapped2T(State& st, Fixture& f) {
   FaultMeter faults;
   for (auto _ : st) {
-    Mapping m(f.path(), f.file_size(), MADV_SEQUENTIAL);
+    Mapping m(f.path(), f.file_size(), Advice::as_full_open);
     xxh3_halves(m.data, m.size);
   }
   faults.report(st);
@@ -604,7 +614,7 @@ void BM_Xxh3Mapped2T(State& st, Fixture& f) {
 void BM_Xxh3MappedPopulate(State& st, Fixture& f) {
   FaultMeter faults;
   for (auto _ : st) {
-    Mapping m(f.path(), f.file_size(), MADV_SEQUENTIAL, MAP_POPULATE);
+    Mapping m(f.path(), f.file_size(), Advice::as_full_open, MAP_POPULATE);
     benchmark::DoNotOptimize(XXH3_64bits_dispatch(m.data, m.size));
   }
   faults.report(st);
@@ -618,7 +628,7 @@ void BM_Xxh3MappedPopulate(State& st, Fixture& f) {
 void BM_Xxh3MappedPopulateRead(State& st, Fixture& f) {
   FaultMeter faults;
   for (auto _ : st) {
-    Mapping m(f.path(), f.file_size(), MADV_SEQUENTIAL);
+    Mapping m(f.path(), f.file_size(), Advice::as_full_open);
     ::madvise(const_cast<std::uint8_t*>(m.data), m.size, MADV_POPULATE_READ);
     benchmark::DoNotOptimize(XXH3_64bits_dispatch(m.data, m.size));
   }
@@ -629,7 +639,7 @@ void BM_Xxh3MappedPopulateRead(State& st, Fixture& f) {
 void BM_ReadMapping(State& st, Fixture& f) {
   FaultMeter faults;
   for (auto _ : st) {
-    Mapping m(f.path(), f.file_size(), MADV_SEQUENTIAL);
+    Mapping m(f.path(), f.file_size(), Advice::as_full_open);
     benchmark::DoNotOptimize(sum_words(m.data, m.size));
   }
   faults.report(st);
@@ -846,7 +856,7 @@ void BM_OpenLazyLookupCold(State& st, Fixture& f) {
 
 // The floor under a cold lookup: map the cold file and read the first byte of
 // the probed slot's value, with the kernel's default read-around or MADV_RANDOM.
-void cold_touch(State& st, Fixture& f, int advice) {
+void cold_touch(State& st, Fixture& f, Advice advice) {
   const std::uint64_t offset =
       static_cast<std::uint64_t>(f.full().slot(f.probe())->value.data() - f.full().bytes().data());
   Cold cold(st, f);
@@ -859,10 +869,10 @@ void cold_touch(State& st, Fixture& f, int advice) {
     cold.after();
   }
 }
-void BM_ColdTouchDefault(State& st, Fixture& f) { cold_touch(st, f, -1); }
+void BM_ColdTouchDefault(State& st, Fixture& f) { cold_touch(st, f, Advice::none); }
 
 // XXH3 over a fresh mapping of the cold file, advised as Snapshot::open does
-// for full verification (MADV_SEQUENTIAL): the floor of a cold full open by mmap.
+// for full verification: the floor of a cold full open by mmap.
 // With `willneed`, MADV_WILLNEED over the whole file first (readahead of all of
 // it starts at once, hashing follows the I/O).
 void xxh3_mapped_cold(State& st, Fixture& f, bool willneed) {
@@ -871,7 +881,7 @@ void xxh3_mapped_cold(State& st, Fixture& f, bool willneed) {
     for (auto _ : st) {
       cold.before();
       {
-        Mapping m(f.cold_path(), f.file_size(), MADV_SEQUENTIAL);
+        Mapping m(f.cold_path(), f.file_size(), Advice::as_full_open);
         if (willneed) ::madvise(const_cast<std::uint8_t*>(m.data), m.size, MADV_WILLNEED);
         benchmark::DoNotOptimize(XXH3_64bits_dispatch(m.data, m.size));
       }
@@ -897,7 +907,7 @@ void BM_Xxh3MappedColdTwoPass(State& st, Fixture& f) {
     for (auto _ : st) {
       cold.before();
       {
-        Mapping m(f.cold_path(), f.file_size(), MADV_SEQUENTIAL);
+        Mapping m(f.cold_path(), f.file_size(), Advice::as_full_open);
         std::uint64_t h = 0;
         for (const auto& [offset, length] : metadata) h ^= XXH3_64bits_dispatch(m.data + offset, length);
         for (const auto& [offset, length] : payload) h ^= XXH3_64bits_dispatch(m.data + offset, length);
@@ -909,7 +919,7 @@ void BM_Xxh3MappedColdTwoPass(State& st, Fixture& f) {
   report_bytes(st, f);
 }
 void BM_Xxh3MappedColdWillneed(State& st, Fixture& f) { xxh3_mapped_cold(st, f, true); }
-void BM_ColdTouchRandom(State& st, Fixture& f) { cold_touch(st, f, MADV_RANDOM); }
+void BM_ColdTouchRandom(State& st, Fixture& f) { cold_touch(st, f, Advice::random); }
 
 // ---------------------------------------------------------------- writing
 
