@@ -222,7 +222,7 @@ int main(int argc, char** argv) {
   }
 #if BBSNAP_FUZZ_HAVE_JSON
   for (std::uint64_t seed = 1; seed <= 8; ++seed) {
-    std::string text = json::to_json(bbsnap::testing::random_state(seed, shape));
+    std::string text = json::to_json(bbsnap::testing::random_state(seed, shape)).value();
     write(json_dir / ("random-" + std::to_string(seed) + ".json"), text);
     total += text.size();
     ++json_count;

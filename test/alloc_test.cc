@@ -5,6 +5,7 @@
 #include <catch2/catch.hpp>
 
 #include <random>
+#include <sstream>
 
 #include "bbsnap/json.h"
 #include "bbsnap/reader.h"
@@ -122,7 +123,8 @@ TEST_CASE("with every allocation refused, each entry point returns out of memory
   REQUIRE_OK(bytes);
   Result<Snapshot> opened = Snapshot::open(path);
   REQUIRE_OK(opened);
-  const std::string document = json::to_json(state);
+  const std::string document = json::to_json(state).value();
+  std::ostringstream stream;
 
   auto& heap = bbsnap::bench::heap_counters();
   heap.refuse_from = 0;
@@ -133,7 +135,11 @@ TEST_CASE("with every allocation refused, each entry point returns out of memory
   Result<AlignedBuffer> encoded = encode_snapshot(state);
   Result<SnapshotWriter> writer = SnapshotWriter::create(other_path);
   Result<TransientSnapshot> parsed = json::parse_state(document);
+  Result<std::string> text = json::to_json(state);
+  json::write_state(state, stream);  // escaping a string allocates: the stream goes bad, nothing is thrown
   heap.refuse_from = ~std::size_t{0};
+
+  CHECK(stream.bad());
 
   const std::vector<std::pair<const char*, const Error*>> errors = {
       {"open", open.ok() ? nullptr : &open.error()},
@@ -143,6 +149,7 @@ TEST_CASE("with every allocation refused, each entry point returns out of memory
       {"encode_snapshot", encoded.ok() ? nullptr : &encoded.error()},
       {"SnapshotWriter::create", writer.ok() ? nullptr : &writer.error()},
       {"parse_state", parsed.ok() ? nullptr : &parsed.error()},
+      {"to_json", text.ok() ? nullptr : &text.error()},
   };
   for (const auto& [name, error] : errors) {
     INFO(name);

@@ -4,13 +4,14 @@
 #include <array>
 #include <cassert>
 #include <charconv>
-#include <iterator>
+#include <new>
 #include <ostream>
 #include <sstream>
 
 #include <nlohmann/json.hpp>
 
 #include "bbsnap/json.h"
+#include "boundary.h"
 #include "json_shape.h"
 
 namespace bbsnap::json {
@@ -42,9 +43,20 @@ void Emitter::end_object() { close('}'); }
 void Emitter::begin_array() { open('['); }
 void Emitter::end_array() { close(']'); }
 
+// Escaping allocates; out of memory, the stream goes bad like any failed
+// write instead of an exception leaving the Emitter.
+void Emitter::write_quoted(std::string_view text) {
+  try {
+    out_ << quoted(text);
+  } catch (const std::bad_alloc&) {
+    out_.setstate(std::ios::badbit);
+  }
+}
+
 void Emitter::key(std::string_view name) {
   begin_value();
-  out_ << quoted(name) << ": ";
+  write_quoted(name);
+  out_ << ": ";
   after_key_ = true;
 }
 
@@ -71,7 +83,7 @@ void Emitter::value_null() {
 
 void Emitter::value_string(std::string_view text) {
   begin_value();
-  out_ << quoted(text);
+  write_quoted(text);
   end_value();
 }
 
@@ -101,27 +113,29 @@ void Emitter::begin_value() {
     after_key_ = false;
     return;
   }
-  if (has_items_.empty()) return;
-  out_ << (has_items_.back() ? ",\n" : "\n");
-  has_items_.back() = true;
+  if (depth_ == 0) return;
+  out_ << (innermost_has_items() ? ",\n" : "\n");
+  set_innermost_has_items(true);
   write_indent();
 }
 
 void Emitter::end_value() {
-  if (has_items_.empty()) out_ << '\n';
+  if (depth_ == 0) out_ << '\n';
 }
 
 void Emitter::open(char bracket) {
   begin_value();
   out_ << bracket;
-  has_items_.push_back(false);
+  if (depth_ == kMaxDepth) out_.setstate(std::ios::badbit);  // a broken precondition: no valid JSON follows
+  ++depth_;
+  set_innermost_has_items(false);
 }
 
 // An empty container closes on its opening line: `[]`, `{}`.
 void Emitter::close(char bracket) {
-  assert(!has_items_.empty() && !after_key_);
-  const bool had_items = has_items_.back();
-  has_items_.pop_back();
+  assert(depth_ > 0 && !after_key_);
+  const bool had_items = innermost_has_items();
+  --depth_;
   if (had_items) {
     out_ << '\n';
     write_indent();
@@ -131,7 +145,24 @@ void Emitter::close(char bracket) {
 }
 
 void Emitter::write_indent() {
-  std::fill_n(std::ostreambuf_iterator<char>(out_), 2 * has_items_.size(), ' ');
+  // Through ostream::write, not an ostreambuf_iterator: the stream's own
+  // functions turn the buffer's exceptions (out of memory) into badbit.
+  static constexpr auto kSpaces = [] {
+    std::array<char, 2 * kMaxDepth> spaces{};
+    spaces.fill(' ');
+    return spaces;
+  }();
+  out_.write(kSpaces.data(), 2 * std::min(depth_, kMaxDepth));
+}
+
+bool Emitter::innermost_has_items() const {
+  return depth_ <= kMaxDepth && ((has_items_ >> (depth_ - 1)) & 1) != 0;
+}
+
+void Emitter::set_innermost_has_items(bool value) {
+  if (depth_ > kMaxDepth) return;
+  const std::uint64_t bit = std::uint64_t{1} << (depth_ - 1);
+  has_items_ = value ? has_items_ | bit : has_items_ & ~bit;
 }
 
 namespace {
@@ -254,10 +285,14 @@ void write_state(const TransientSnapshot& state, std::ostream& out) {
   write(emitter, state);
 }
 
-std::string to_json(const TransientSnapshot& state) {
-  std::ostringstream out;
-  write_state(state, out);
-  return std::move(out).str();
+Result<std::string> to_json(const TransientSnapshot& state) {
+  return guarded("writing a state document", [&]() -> Result<std::string> {
+    std::ostringstream out;
+    write_state(state, out);
+    // A string stream fails only when its buffer cannot grow.
+    if (!out) return Error::of(ErrorCode::limit_exceeded, "writing a state document: out of memory");
+    return std::move(out).str();
+  });
 }
 
 }  // namespace bbsnap::json

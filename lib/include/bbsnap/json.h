@@ -16,7 +16,6 @@
 #include <span>
 #include <string>
 #include <string_view>
-#include <vector>
 
 #include "bbsnap/model.h"
 #include "bbsnap/status.h"
@@ -48,13 +47,16 @@ Result<TransientSnapshot> parse_state(std::string_view document);
 // Writes JSON tokens to a stream as they come, never holding the document:
 // canonical layout, two-space indentation, one member or element per line,
 // empty containers as `{}` / `[]`, and a newline after the top-level value
-// (the layout of shared/spec/examples/full.json).
+// (the layout of shared/spec/examples/full.json). At most 64 containers
+// open at once (the state document nests 6 deep).
 //
 // The caller drives it in document order: inside an object, key() before each
 // value; the emitter only adds punctuation and white space. Strings must be
 // valid UTF-8 (a malformed sequence is written as U+FFFD rather than
-// producing invalid JSON). Throws nothing of its own; a failed write shows in
-// the stream's state (unless the caller enabled exceptions on it).
+// producing invalid JSON). Throws nothing of its own: a failed write, running
+// out of memory while escaping a string, or a 65th open container sets the
+// stream's badbit (and throws only if the caller enabled exceptions on the
+// stream); what was written after that is not a valid document.
 //
 // Preconditions, checked only by assert(): begin_*/end_* balanced and
 // matching; inside an object exactly one key() before each value; no key()
@@ -101,10 +103,16 @@ class Emitter {
   void open(char bracket);
   void close(char bracket);
   void write_indent();
+  void write_quoted(std::string_view text);
+  bool innermost_has_items() const;
+  void set_innermost_has_items(bool value);
 
+  static constexpr unsigned kMaxDepth = 64;
   std::ostream& out_;
-  // One entry per open container: whether it has a member or element yet.
-  std::vector<bool> has_items_;
+  // Bit d - 1: whether the open container at depth d has a member or
+  // element yet. Bits, not a vector: the Emitter allocates nothing itself.
+  std::uint64_t has_items_ = 0;
+  unsigned depth_ = 0;
   bool after_key_ = false;
 };
 
@@ -112,11 +120,13 @@ class Emitter {
 // of the spec's "Shape" section, maps sorted, lowercase hex, the Emitter's
 // layout and escaping. Strings in the model must be valid UTF-8 (otherwise
 // U+FFFD replaces the malformed bytes and the document no longer matches
-// the state). Throws nothing of its own; check `out` afterwards.
+// the state). Throws nothing of its own (see Emitter); check `out` afterwards.
 void write_state(const TransientSnapshot& state, std::ostream& out);
 
-// The canonical document for `state` as a string (see write_state).
-std::string to_json(const TransientSnapshot& state);
+// The canonical document for `state` as a string (see write_state). Errors:
+// limit_exceeded ("writing a state document: out of memory") when the
+// document does not fit in memory. Throws nothing.
+Result<std::string> to_json(const TransientSnapshot& state);
 
 }  // namespace bbsnap::json
 
