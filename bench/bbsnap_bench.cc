@@ -684,10 +684,11 @@ void BM_OpenFullBytes2T(State& st, Fixture& f) { open_full_bytes(st, f, 2); }
 // Ours and its reference timed alternately in every iteration (which of the
 // two goes first alternates too), so that both sample the same machine.
 // Timed as separate benchmarks, each repetition of a 64 MiB pass here swings
-// by up to 20% with the same work and the same page faults (memory bandwidth
-// and a last-level cache shared with other tenants of the host), and a ratio
-// of two medians taken at different moments failed a 1.1 +10% gate on noise
-// alone (open_full_vs_xxh3/M 1.36 in one CI run, 1.08-1.15 in the others).
+// by up to 20% with the same work and the same page faults (the speed of
+// this virtual machine's memory varies, presumably with the other tenants of
+// its host), and a ratio of two medians taken at different moments failed a
+// 1.1 +10% gate on noise alone (open_full_vs_xxh3/M 1.36 in one CI run,
+// 1.08-1.15 in the others).
 // Reports each side's time per iteration, thread CPU and wall clock, and
 // their ratios over the repetition; the gate takes the median of those.
 class PairClock {
