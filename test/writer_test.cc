@@ -27,6 +27,8 @@ using bbsnap::testing::full_example_state;
 using bbsnap::testing::random_state;
 using bbsnap::testing::TempDir;
 
+using bbsnap::testing::RecordingFileOps;
+
 namespace {
 
 // ---------------------------------------------------------------- fault injection
@@ -196,27 +198,6 @@ class DribblingFileOps final : public FileOps {
     return FileOps::pwrite(fd, data, std::min<std::size_t>(size, 5), offset);
   }
   mutable int writes = 0;
-};
-
-// Counts the write() calls and where each one landed in the file.
-class RecordingFileOps final : public FileOps {
- public:
-  struct Write {
-    std::uint64_t offset;
-    std::size_t size;
-  };
-  ssize_t write(int fd, const void* data, std::size_t size) const override {
-    ssize_t n = FileOps::write(fd, data, size);
-    if (n > 0) {
-      writes.push_back({end_, static_cast<std::size_t>(n)});
-      end_ += static_cast<std::uint64_t>(n);
-    }
-    return n;
-  }
-  mutable std::vector<Write> writes;
-
- private:
-  mutable std::uint64_t end_ = 0;
 };
 
 // The temporary file's name is taken: open(O_EXCL) says EEXIST `times` times.

@@ -43,6 +43,15 @@ AlignedBuffer with_flipped_byte(std::span<const std::uint8_t> bytes, std::size_t
   return copy;
 }
 
+ssize_t RecordingFileOps::write(int fd, const void* data, std::size_t size) const {
+  const ssize_t n = FileOps::write(fd, data, size);
+  if (n > 0) {
+    writes.push_back({end_, static_cast<std::size_t>(n)});
+    end_ += static_cast<std::uint64_t>(n);
+  }
+  return n;
+}
+
 OpenOptions on_threads(unsigned threads) {
   OpenOptions options;
   options.threads = threads;

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "bbsnap/aligned_buffer.h"
+#include "bbsnap/file_ops.h"
 #include "bbsnap/reader.h"
 
 namespace bbsnap::testing {
@@ -32,6 +33,21 @@ std::vector<std::uint8_t> read_file(const std::string& path);
 void write_file(const std::string& path, const std::vector<std::uint8_t>& bytes);
 // A copy of `bytes` with byte `offset` XORed with `mask`, 64-byte aligned.
 AlignedBuffer with_flipped_byte(std::span<const std::uint8_t> bytes, std::size_t offset, std::uint8_t mask = 0xff);
+
+// The real file operations, recording where each write() call landed in the
+// file: the writer's 2 MiB blocks are checked with it.
+class RecordingFileOps final : public FileOps {
+ public:
+  struct Write {
+    std::uint64_t offset;
+    std::size_t size;
+  };
+  ssize_t write(int fd, const void* data, std::size_t size) const override;
+  mutable std::vector<Write> writes;
+
+ private:
+  mutable std::uint64_t end_ = 0;
+};
 
 // Full verification on `threads` threads, even on a file below
 // OpenOptions::bytes_per_thread (test files are small).
