@@ -9,10 +9,10 @@
 //   - lazy and trusted mode read the same views and the same model;
 //   - the model written again (encode_snapshot) reads back as the same model,
 //     in one chunk or many, and writing it twice gives the same bytes.
-// Every input, accepted or not, is also opened as a mapped file on two
-// threads (verify_file.cc's pipeline, which from_bytes never runs): the
-// outcome must be the same, down to the error's code, section, offset and
-// message.
+// Every input, accepted or not, is also opened as a mapped file on one and
+// on two threads (verify_file.cc's pipeline, which from_bytes never runs):
+// the outcome must be the same, down to the error's code, section, offset
+// and message.
 #include <sys/mman.h>
 #include <unistd.h>
 
@@ -226,9 +226,10 @@ void check_accepted(std::span<const std::uint8_t> bytes, const Snapshot& s, std:
   FUZZ_CHECK(rechunked_model.ok() && *rechunked_model == *model, "a model re-encoded in small chunks differs");
 }
 
-// `bytes` in an anonymous in-memory file (memfd), opened by its path on two
-// threads even when small, against `in_memory`, the one-thread from_bytes.
-void check_mapped_on_two_threads(std::span<const std::uint8_t> bytes, const Result<Snapshot>& in_memory) {
+// `bytes` in an anonymous in-memory file (memfd), opened by its path on
+// `threads` threads even when small, against `in_memory`, the one-thread
+// from_bytes.
+void check_mapped(std::span<const std::uint8_t> bytes, const Result<Snapshot>& in_memory, unsigned threads) {
   const int fd = ::memfd_create("fuzz_open", MFD_CLOEXEC);
   FUZZ_CHECK(fd >= 0, "memfd_create failed");
   for (std::size_t at = 0; at < bytes.size();) {
@@ -238,17 +239,16 @@ void check_mapped_on_two_threads(std::span<const std::uint8_t> bytes, const Resu
   }
   OpenOptions options;
   options.expected_spec_version = std::nullopt;
-  options.threads = 2;
+  options.threads = threads;
   options.bytes_per_thread = 0;
   Result<Snapshot> mapped = Snapshot::open("/proc/self/fd/" + std::to_string(fd), options);
   ::close(fd);  // a mapping keeps the file
+  const std::string on = std::to_string(threads) + " thread(s) on a mapped file";
   FUZZ_CHECK(mapped.ok() == in_memory.ok(),
-             "a mapped file on two threads and the bytes on one disagree: " +
-                 (mapped ? describe(in_memory.error()) : describe(mapped.error())));
+             on + " and the bytes on one disagree: " + (mapped ? describe(in_memory.error()) : describe(mapped.error())));
   if (!mapped) {
     FUZZ_CHECK(fuzz::same_error(mapped.error(), in_memory.error()),
-               "two threads on a mapped file report " + describe(mapped.error()) + ", one thread on the bytes " +
-                   describe(in_memory.error()));
+               on + " report " + describe(mapped.error()) + ", one thread on the bytes " + describe(in_memory.error()));
   }
 }
 
@@ -256,7 +256,8 @@ void try_open(std::span<const std::uint8_t> bytes) {
   if (fuzz::known_bug(bytes)) return;
   std::uint32_t spec = 0;
   Result<Snapshot> s = fuzz::open_any_spec(bytes, OpenOptions{}, &spec);
-  check_mapped_on_two_threads(bytes, s);
+  check_mapped(bytes, s, 1);
+  check_mapped(bytes, s, 2);
   if (!s) {
     // Refusals name a code and, except for the caller's own mistakes, where.
     FUZZ_CHECK(s.error().code != ErrorCode::invalid_argument, "from_bytes refused an aligned buffer as invalid_argument");

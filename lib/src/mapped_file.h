@@ -41,8 +41,9 @@ class MappedFile {
   // first lets read-ahead fetch the file in one pass; verification then
   // finds it in the page cache. On a cached file it costs a load per 64 KiB
   // and faults in, in order, the pages verification would fault anyway.
-  // On several threads verify_file reads the whole mapping this way on one
-  // of them, in 1 MiB pieces, while the others check what it has passed.
+  // verify_file reads the whole mapping this way in 1 MiB pieces, ahead of
+  // the checks: on several threads on one of them, while the others check
+  // what it has passed; on one thread between its checks.
   static void read_in_file_order(std::span<const std::uint8_t> range);
 
   // The reader is about to read all of [begin, end): the section table at

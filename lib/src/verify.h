@@ -34,9 +34,9 @@ Status verify_slot_values(const Layout& layout, std::uint32_t index, std::uint32
 Status verify_slot_value(const Layout& layout, std::uint32_t index, const fb::SlotEntry& entry);
 
 // Whether full verification faults in a mapped file's pages in file order
-// (MappedFile::read_in_file_order): on one thread before the checks, on
-// several ahead of them. Not for bytes in memory (from_bytes) or a mapping
-// populated already (prefault).
+// (MappedFile::read_in_file_order), ahead of the checks (verify_file.cc).
+// Not for bytes in memory (from_bytes) or a mapping populated already
+// (prefault).
 enum class FaultIn : bool { no, in_file_order };
 
 // Every section and every slot value of the file, on `threads` threads

@@ -1,22 +1,28 @@
 // Full verification of a file, on one thread or several.
 //
-// In memory, or on one thread, the work is cut in phases of items that need
-// no order among them: the mapping's pages in file order (to fault them in;
-// see MappedFile::read_in_file_order), every section's metadata, then the
-// slot values in runs of about kRunBytes. Threads claim items of a phase
-// from a shared counter, so a thread that draws small items takes more of
-// them, and meet at a barrier before the next phase: the threads are
-// started once per file, not once per phase.
+// Bytes in memory are checked in phases of items that need no order among
+// them: the slot index, every other section's metadata, then the slot
+// values in runs of about kRunBytes. Threads claim items of a phase from a
+// shared counter, so a thread that draws small items takes more of them,
+// and meet at a barrier before the next phase: the threads are started once
+// per file, not once per phase.
 //
-// A mapped file on several threads is verified as a pipeline instead: one
-// thread faults the mapping in, in file order; one checks the slot index
-// and then every section's metadata in file order, each once the fault-in
-// has passed its end; the others, and these two once done, check runs of
-// slot values, each once its chunk's metadata has passed. The checking
-// thread, when it has nothing to check yet, faults in the next piece
-// itself. Faulting in (the kernel's work) then overlaps hashing (the
-// memory's), where the phases made them take turns; and no check reads a
-// page before the fault-in has, so a cold file is still read in file order.
+// A mapping to fault in is verified as a pipeline instead: one thread
+// faults the mapping in, in file order (see MappedFile::read_in_file_order);
+// one checks the slot index and then every section's metadata in file
+// order, each once the fault-in has passed its end; the others, and these
+// two once done, check runs of slot values, each once its chunk's metadata
+// has passed. The checking thread, when it has nothing to check yet, faults
+// in the next piece itself. Faulting in (the kernel's work) then overlaps
+// hashing (the memory's), and no check reads a page before the fault-in
+// has, so a cold file is still read in file order. On one thread the
+// checking thread is all there is: it alternates faulting in a piece and
+// checking what that piece completed, while the kernel's read-ahead fetches
+// the next pieces of a cold file. Checking everything only after faulting
+// everything in (the phases, with the fault-in as a first phase) left the
+// disk idle during the checks: a cold open of 1M values of 64 bytes took
+// 87-91 ms against 72-80 ms now (pread of the file: 66-74 ms), warm opens
+// the same either way.
 #include <algorithm>
 #include <atomic>
 #include <barrier>
@@ -381,7 +387,7 @@ class Pipeline {
   std::atomic<bool> values_failed_{false};  // no more runs; the metadata goes on
 };
 
-// Runs the pipeline on `threads` threads (2 or more; the calling thread is
+// Runs the pipeline on `threads` threads (1 or more; the calling thread is
 // the checking one).
 Status verify_pipelined(const Layout& layout, unsigned threads, std::uint64_t pieces, std::uint32_t index_section) {
   Pipeline pipeline(layout, pieces, index_section);
@@ -400,25 +406,19 @@ Status verify_pipelined(const Layout& layout, unsigned threads, std::uint64_t pi
 
 Status verify_file(const Layout& layout, unsigned threads, FaultIn fault_in) {
   const std::span<const std::uint8_t> file = layout.file;
-  const std::uint64_t pieces = fault_in == FaultIn::in_file_order ? (file.size() + kFaultPiece - 1) / kFaultPiece : 0;
   const auto index_section =
       static_cast<std::uint32_t>(layout.singleton[static_cast<std::uint32_t>(SectionKind::slot_index)]);
-  if (threads > 1 && pieces > 0) {
-    return verify_pipelined(layout, threads, pieces, index_section);
+  if (fault_in == FaultIn::in_file_order && !file.empty()) {
+    return verify_pipelined(layout, threads, (file.size() + kFaultPiece - 1) / kFaultPiece, index_section);
   }
   const auto index = [&]() -> const fb::SlotIndex& { return *section_root<fb::SlotIndex>(layout, index_section); };
 
   // The index first (every chunk is checked against its summary there),
-  // then the fault-in, the other sections' metadata, the values.
-  const Phase index_and_fault_in{
-      [&] { return 1 + pieces; },
-      [&] {
-        return [&](std::uint64_t item) {
-          if (item == 0) return verify_section(layout, index_section, PayloadCheck::skip);
-          fault_in_piece(file, item - 1);
-          return Status{};
-        };
-      }};
+  // then the other sections' metadata, the values.
+  const Phase index_phase{[] { return std::uint64_t{1}; },
+                          [&] {
+                            return [&](std::uint64_t) { return verify_section(layout, index_section, PayloadCheck::skip); };
+                          }};
   const Phase metadata{[&] { return layout.entries.size(); },
                        [&] {
                          return [&](std::uint64_t item) {
@@ -435,7 +435,7 @@ Status verify_file(const Layout& layout, unsigned threads, FaultIn fault_in) {
                               return verify_slot_values(layout, section, begin, end);
                             };
                           }};
-  return run_phases(threads, index_and_fault_in, metadata, slot_values);
+  return run_phases(threads, index_phase, metadata, slot_values);
 }
 
 }  // namespace bbsnap
