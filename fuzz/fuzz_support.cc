@@ -37,9 +37,9 @@ void store(std::span<std::uint8_t> file, std::uint64_t at, const T& v) {
 }
 
 // The slot values of one slot chunk section, if its metadata is a FlatBuffer
-// whose slot entries can be located: each value's hash, seeded with its
-// absolute offset (format.h, SlotEntry in schema/bbsnap.fbs).
-void reseal_values(std::span<std::uint8_t> file, const SectionEntry& e) {
+// whose slot entries can be located: each value's hash, seeded as the
+// file's format version says (format::value_hash_seed).
+void reseal_values(std::span<std::uint8_t> file, const SectionEntry& e, std::uint32_t format_version) {
   std::uint64_t meta_at = e.offset + e.payload_length;
   std::uint64_t meta_len = e.length - e.payload_length;
   if (meta_at % 8 != 0) return;  // the accessors below read 4-byte offsets in place
@@ -62,7 +62,8 @@ void reseal_values(std::span<std::uint8_t> file, const SectionEntry& e) {
     if (value_offset > e.length || value_length > file.size()) continue;
     std::uint64_t start = e.offset + value_offset;
     if (start > file.size() || value_length > file.size() - start) continue;
-    store<std::uint64_t>(file, at + 32, XXH3_64bits_withSeed(file.data() + start, value_length, start));
+    store<std::uint64_t>(file, at + 32, XXH3_64bits_withSeed(file.data() + start, value_length,
+                                                             format::value_hash_seed(format_version, start)));
   }
 }
 
@@ -79,7 +80,7 @@ void reseal(std::span<std::uint8_t> file) {
       std::uint64_t at = h.table_offset + i * sizeof(SectionEntry);
       auto e = load<SectionEntry>(file, at);
       if (e.offset > size || e.length > size - e.offset || e.payload_length > e.length) continue;
-      if (e.kind == static_cast<std::uint32_t>(format::SectionKind::slot_chunk)) reseal_values(file, e);
+      if (e.kind == static_cast<std::uint32_t>(format::SectionKind::slot_chunk)) reseal_values(file, e, h.format_version);
       std::uint64_t seed = XXH3_64bits(&e, format::kSectionSeedBytes);
       std::uint64_t sum = XXH3_64bits_withSeed(file.data() + e.offset + e.payload_length, e.length - e.payload_length, seed);
       store(file, at + offsetof(SectionEntry, checksum), sum);

@@ -278,11 +278,17 @@ class Differ {
     const fb::SlotEntry& ey = y.entry();
     if (ex.has_value() != ey.has_value() || ex.value_length() != ey.value_length()) return false;
     if (!ex.has_value()) return true;
-    // The stored hash is seeded by the value's file offset: the same offset
-    // and hash mean the same bytes, which need not be read.
-    const std::uint64_t at_x = chunk_entries_[0][x.chunk()]->offset + ex.value_offset();
-    const std::uint64_t at_y = chunk_entries_[1][y.chunk()]->offset + ey.value_offset();
-    if (at_x == at_y && ex.value_hash() == ey.value_hash()) return true;
+    // Hashes with the same seed (format::value_hash_seed: the version and,
+    // in version 1, the value's file offset) that are equal mean the same
+    // bytes, which need not be read.
+    const std::uint64_t seed_x = format::value_hash_seed(
+        snap_[0]->header().format_version, chunk_entries_[0][x.chunk()]->offset + ex.value_offset());
+    const std::uint64_t seed_y = format::value_hash_seed(
+        snap_[1]->header().format_version, chunk_entries_[1][y.chunk()]->offset + ey.value_offset());
+    if (snap_[0]->header().format_version == snap_[1]->header().format_version && seed_x == seed_y &&
+        ex.value_hash() == ey.value_hash()) {
+      return true;
+    }
     SlotLookup vx = take(0, snap_[0]->slot_value(x.chunk(), ex));
     SlotLookup vy = take(1, snap_[1]->slot_value(y.chunk(), ey));
     return std::equal(vx.value.begin(), vx.value.end(), vy.value.begin(), vy.value.end());

@@ -58,8 +58,9 @@ struct DiffRefusal {
 };
 
 // Compares `a` (old) with `b` (new). Sections whose table entries are equal
-// (same place, same metadata checksum) are not opened; slot values at the same
-// file offset with the same length and stored hash are not read. Throws
+// (same place, same metadata checksum) are not opened; slot values with the
+// same length and the same stored hash under the same seed (any offset in
+// format version 2, the same offset in version 1) are not read. Throws
 // DiffRefusal if a section or value that must be read is refused.
 StateDiff diff_snapshots(const Snapshot& a, const Snapshot& b);
 

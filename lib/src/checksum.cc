@@ -76,8 +76,8 @@ std::uint64_t section(const format::SectionEntry& entry, std::span<const std::ui
   return xxh3(metadata, section_seed(entry));
 }
 
-std::uint64_t value(std::span<const std::uint8_t> value, std::uint64_t absolute_offset) {
-  return xxh3(value, absolute_offset);
+std::uint64_t value(std::span<const std::uint8_t> value, std::uint64_t seed) {
+  return xxh3(value, seed);
 }
 
 }  // namespace bbsnap::checksum

@@ -21,7 +21,8 @@ std::uint64_t table(std::span<const std::uint8_t> table_bytes);
 std::uint64_t section_seed(const format::SectionEntry& entry);
 // The section's metadata checksum, as stored in SectionEntry::checksum.
 std::uint64_t section(const format::SectionEntry& entry, std::span<const std::uint8_t> metadata);
-// A slot value's hash, seeded with the value's absolute offset in the file.
-std::uint64_t value(std::span<const std::uint8_t> value, std::uint64_t absolute_offset);
+// A slot value's hash; `seed` is format::value_hash_seed of the file's
+// version (0 for the version the writer writes).
+std::uint64_t value(std::span<const std::uint8_t> value, std::uint64_t seed);
 
 }  // namespace bbsnap::checksum

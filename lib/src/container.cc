@@ -37,10 +37,10 @@ Status check_magic(std::span<const std::uint8_t> file) {
 Status check_header(const format::Header& h, std::uint64_t file_size, bool verify_checksums) {
   // The version is checked before the checksum: another version may define
   // the header (and its checksum) differently.
-  if (h.format_version != format::kFormatVersion) {
+  if (h.format_version < format::kOldestFormatVersion || h.format_version > format::kFormatVersion) {
     return fail(ErrorCode::unsupported_format_version, "header", offsetof(format::Header, format_version),
-                "format version " + std::to_string(h.format_version) + ", this build reads version " +
-                    std::to_string(format::kFormatVersion));
+                "format version " + std::to_string(h.format_version) + ", this build reads versions " +
+                    std::to_string(format::kOldestFormatVersion) + " to " + std::to_string(format::kFormatVersion));
   }
   if (verify_checksums) {
     std::uint64_t computed = checksum::header(h);

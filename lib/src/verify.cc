@@ -401,7 +401,8 @@ Status check_root(const Layout& layout, std::uint32_t index, Check check) {
 Status verify_slot_value(const Layout& layout, std::uint32_t index, const fb::SlotEntry& entry) {
   const format::SectionEntry& section = layout.entries[index];
   std::uint64_t start = section.offset + entry.value_offset();
-  std::uint64_t computed = checksum::value(layout.file.subspan(start, entry.value_length()), start);
+  std::uint64_t computed = checksum::value(layout.file.subspan(start, entry.value_length()),
+                                          format::value_hash_seed(layout.header.format_version, start));
   if (computed == entry.value_hash()) return {};
   Error e = Error::of(ErrorCode::checksum_mismatch,
                       "value of slot (" + std::to_string(entry.site()) + ", " + std::to_string(entry.exec()) +
@@ -449,13 +450,15 @@ bool padding_after_is_zero(const std::uint8_t* file, std::uint64_t value_end) {
 Status verify_slot_values(const Layout& layout, std::uint32_t index, std::uint32_t begin, std::uint32_t end) {
   const format::SectionEntry& section = layout.entries[index];
   const auto* slots = section_root<fb::SlotChunk>(layout, index)->slots();
+  const std::uint32_t version = layout.header.format_version;
   // The loop runs once per value of the file: the happy path stays free of
   // Status objects and calls, the error is built only on a mismatch.
   for (std::uint32_t i = begin; i < end; ++i) {
     const fb::SlotEntry* e = slots->Get(i);
     if (!e->has_value()) continue;
     const std::uint64_t start = section.offset + e->value_offset();
-    if (checksum::value(layout.file.subspan(start, e->value_length()), start) != e->value_hash()) {
+    if (checksum::value(layout.file.subspan(start, e->value_length()), format::value_hash_seed(version, start)) !=
+        e->value_hash()) {
       return verify_slot_value(layout, index, *e);
     }
     const std::uint64_t value_end = start + e->value_length();

@@ -80,7 +80,7 @@ Status SnapshotWriter::Impl::add_slot(SlotKey key, std::optional<std::span<const
   } else {
     Result<std::uint64_t> offset = container.append_payload(*value);
     if (!offset) return std::move(offset).error();
-    std::uint64_t hash = checksum::value(*value, *offset);
+    std::uint64_t hash = checksum::value(*value, format::value_hash_seed(format::kFormatVersion, *offset));
     chunk.emplace_back(key.site, key.exec, *offset - container.section_start(), value->size(), hash, true);
   }
   if (chunk.size() == options.slots_per_chunk) return close_chunk();

@@ -151,7 +151,7 @@ std::optional<std::uint32_t> find_section(std::span<const std::uint8_t> file, st
   return std::nullopt;
 }
 
-Bytes assemble(std::vector<Piece> pieces, SectionChecksums checksums) {
+Bytes assemble(std::vector<Piece> pieces, SectionChecksums checksums, std::uint32_t format_version) {
   Bytes file(sizeof(Header), 0);
   auto pad = [&] { file.resize(format::align_up(file.size()), 0); };
   for (Piece& p : pieces) {
@@ -164,7 +164,7 @@ Bytes assemble(std::vector<Piece> pieces, SectionChecksums checksums) {
   pad();
   Header h{};
   std::memcpy(h.magic, format::kMagic.data(), sizeof h.magic);
-  h.format_version = format::kFormatVersion;
+  h.format_version = format_version;
   h.table_offset = file.size();
   h.section_count = static_cast<std::uint32_t>(pieces.size());
   for (const Piece& p : pieces) {

@@ -81,11 +81,12 @@ enum class SectionChecksums { keep, reseal };
 // section at the next 64-byte boundary after the previous one (zero gaps),
 // the section table last (FORMAT.md §1, §3, §4.1). Sets every entry's offset
 // and length, its checksum too with SectionChecksums::reseal, then the table
-// and header checksums. Kind, flags and payload_length are taken as given,
-// and so are the payload areas: slot values keep their bytes but a chunk
-// that moves gets a new offset, so its value hashes (seeded with their
-// absolute offset) no longer match.
-Bytes assemble(std::vector<Piece> pieces, SectionChecksums checksums = SectionChecksums::reseal);
+// and header checksums, under a header of `format_version`. Kind, flags and
+// payload_length are taken as given, and so are the payload areas: slot
+// values keep their bytes and hashes, which in a version 1 file no longer
+// match when their chunk moves (they were seeded with their offset).
+Bytes assemble(std::vector<Piece> pieces, SectionChecksums checksums = SectionChecksums::reseal,
+               std::uint32_t format_version = format::kFormatVersion);
 
 // A copy of `file` with the metadata of its first section of `kind` replaced
 // (no payload area), laid out again by `assemble` with every checksum

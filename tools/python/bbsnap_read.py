@@ -35,7 +35,7 @@ import xxhash
 # ---------------------------------------------------------------- constants (FORMAT.md §2, §3, §4.2, §10)
 
 MAGIC = b"\x89BBSNAP\n"
-FORMAT_VERSION = 1
+FORMAT_VERSIONS = (1, 2)  # §8.3: every version this reader reads
 HEADER_SEED = 0x646165684E534242  # "BBSNhead"
 TABLE_SEED = 0x6C6261744E534242  # "BBSNtabl"
 HEADER_SIZE = 64
@@ -140,16 +140,17 @@ class Entry:
 
 
 def check_container(data):
-    """§7.2 checks 1..15; returns the section table entries."""
-    table_offset, section_count = check_header(data)
+    """§7.2 checks 1..15; returns the format version and the section table
+    entries."""
+    version, table_offset, section_count = check_header(data)
     entries = check_entries(data, table_offset, section_count)
     check_sections_end(data, entries, table_offset)
-    return entries
+    return version, entries
 
 
 def check_header(data):
     """§7.2 checks 1..11: the header, the file's size, the table's place and
-    checksum. Returns (table_offset, section_count)."""
+    checksum. Returns (format_version, table_offset, section_count)."""
     size = len(data)
     head = min(size, 8)
     if bytes(data[:head]) != MAGIC[:head]:
@@ -158,8 +159,9 @@ def check_header(data):
         raise SnapshotError("truncated", "header", size, f"file of {size} bytes is shorter than the 64-byte header")
     version, flags, file_length, table_offset, section_count, reserved0, table_checksum, reserved1, \
         header_checksum = struct.unpack_from("<IIQQIIQQQ", data, 8)
-    if version != FORMAT_VERSION:
-        raise SnapshotError("unsupported_format_version", "header", 8, f"format_version {version}, expected 1")
+    if version not in FORMAT_VERSIONS:
+        raise SnapshotError("unsupported_format_version", "header", 8,
+                            f"format_version {version}, expected one of {FORMAT_VERSIONS}")
     computed = xxh3(data[:56], HEADER_SEED)
     if computed != header_checksum:
         raise checksum_error("header", 56, "header", header_checksum, computed)
@@ -180,7 +182,7 @@ def check_header(data):
     computed = xxh3(data[table_offset:file_length], TABLE_SEED)
     if computed != table_checksum:
         raise checksum_error("section_table", table_offset, "section table", table_checksum, computed)
-    return table_offset, section_count
+    return version, table_offset, section_count
 
 
 def check_entries(data, table_offset, section_count):
@@ -717,7 +719,13 @@ def read_slot_chunk(c, entry, summary):
     return slots
 
 
-def check_values(data, entry, slots):
+def value_hash_seed(version, begin):
+    """§6.3: version 1 seeds a value's hash with its file offset, version 2
+    with 0."""
+    return begin if version == 1 else 0
+
+
+def check_values(data, version, entry, slots):
     """§7.3 step 6: each present value's hash, then its padding."""
     out = []
     for site, exec_, has_value, value_offset, value_length, value_hash in slots:
@@ -725,7 +733,7 @@ def check_values(data, entry, slots):
         if has_value:
             begin = entry.offset + value_offset
             end = begin + value_length
-            computed = xxh3(data[begin:end], begin)
+            computed = xxh3(data[begin:end], value_hash_seed(version, begin))
             if computed != value_hash:
                 raise checksum_error(entry.name, begin, f"slot ({site}, {exec_}) value", value_hash, computed)
             bad_byte = first_nonzero(data, end, align_up(end))
@@ -767,7 +775,7 @@ def read_snapshot(data, expected_spec_version=1):
     as the canonical JSON document (a dict in key order). An
     expected_spec_version of None accepts any spec_version."""
     data = memoryview(data)
-    entries = check_container(data)
+    version, entries = check_container(data)
     chunks = [e for e in entries if e.kind == SLOT_CHUNK]
     index_pos = next(i for i, e in enumerate(entries) if e.kind == SLOT_INDEX)
     meta = check_section(data, entries, index_pos)
@@ -786,7 +794,7 @@ def read_snapshot(data, expected_spec_version=1):
             parts[e.kind] = READERS[e.kind](c)
     slot_table = []
     for e, slots in chunk_slots:
-        slot_table += check_values(data, e, slots)
+        slot_table += check_values(data, version, e, slots)
     framework = parts[1]
     if expected_spec_version is not None and framework["spec_version"] != expected_spec_version:
         fw = next(e for e in entries if e.kind == 1)

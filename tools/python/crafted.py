@@ -30,8 +30,9 @@ def sections_of(data):
     return out
 
 
-def build_file(sections):
-    """Lays sections out (§4.1) and seals them (§2, §3)."""
+def build_file(sections, version=bbsnap.FORMAT_VERSIONS[-1]):
+    """Lays sections out (§4.1) and seals them (§2, §3) under a header of
+    `version`."""
     out = bytearray(64)
     entries = []
     for kind, flags, payload, meta in sections:
@@ -42,7 +43,7 @@ def build_file(sections):
     out += bytes(table_offset - len(out))
     for entry, (_, _, _, meta) in zip(entries, sections):
         out += entry + struct.pack("<Q", bbsnap.xxh3(meta, bbsnap.xxh3(entry)))
-    header = bbsnap.MAGIC + struct.pack("<IIQQII", 1, 0, len(out), table_offset, len(sections), 0)
+    header = bbsnap.MAGIC + struct.pack("<IIQQII", version, 0, len(out), table_offset, len(sections), 0)
     header += struct.pack("<QQ", bbsnap.xxh3(bytes(out[table_offset:]), bbsnap.TABLE_SEED), 0)
     out[:64] = header + struct.pack("<Q", bbsnap.xxh3(header, bbsnap.HEADER_SEED))
     return bytes(out)
@@ -209,9 +210,11 @@ def empty_root():
     return finish(b, table(b, {}))
 
 
-def slot_sections(base, chunk_offset, slots, payload, summaries=None, slots_alignment=8, summaries_alignment=8):
+def slot_sections(base, chunk_offset, slots, payload, summaries=None, slots_alignment=8, summaries_alignment=8,
+                  version=bbsnap.FORMAT_VERSIONS[-1]):
     """A slot_index and one slot_chunk holding `slots`, (site, exec,
-    value_offset, value_length, has_value, hash or None = the right one);
+    value_offset, value_length, has_value, hash or None = the right one for
+    format `version`);
     has_value is the u64 of entry bytes 40..47, so values above 0xFF set
     padding bytes. summaries: the index's (first_site, first_exec,
     last_site, last_exec, slot_count), by default the one matching slots."""
@@ -219,7 +222,8 @@ def slot_sections(base, chunk_offset, slots, payload, summaries=None, slots_alig
     for site, exec_, value_offset, value_length, has_value, value_hash in slots:
         if value_hash is None:
             value = payload[value_offset:value_offset + value_length]
-            value_hash = bbsnap.xxh3(value, chunk_offset + value_offset) if has_value & 0xFF else 0
+            seed = bbsnap.value_hash_seed(version, chunk_offset + value_offset)
+            value_hash = bbsnap.xxh3(value, seed) if has_value & 0xFF else 0
         entries.append((site, exec_, value_offset, value_length, value_hash, has_value))
     b = flatbuffers.Builder(256)
     chunk = finish(b, table(b, {0: ("off", words(b, entries, "<6Q", slots_alignment))}))
@@ -322,6 +326,14 @@ def cases(empty_file):
             base, 64, [(2, 1, 0, 0, 0, None), (1, 1, 0, 0, 0, None)], b""))),
         ("slots: nonzero byte after a value", "nonzero_padding", build_file(slot_sections(
             base, 64, [(1, 1, 0, 3, 1, None)], value[:3] + b"\x01" + value[4:]))),
+        ("format version 1: value hashes seeded with their offsets", "ok", build_file(slot_sections(
+            base, 64, [(1, 1, 0, 3, 1, None), (1, 3, 64, 0, 1, None)], value, version=1), version=1)),
+        ("format version 1 header over version 2 value hashes", "checksum_mismatch", build_file(slot_sections(
+            base, 64, [(1, 1, 0, 3, 1, None)], value, version=2), version=1)),
+        ("format version 2 header over version 1 value hashes", "checksum_mismatch", build_file(slot_sections(
+            base, 64, [(1, 1, 0, 3, 1, None)], value, version=1), version=2)),
+        ("format version 0", "unsupported_format_version", build_file(base, version=0)),
+        ("format version 3", "unsupported_format_version", build_file(base, version=3)),
     ]
     return out + order_cases(base, value) + boundary_cases(base)
 

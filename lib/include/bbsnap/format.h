@@ -28,8 +28,22 @@ inline constexpr std::array<std::uint8_t, 8> kMagic = {0x89, 'B', 'B', 'S', 'N',
 
 // The file layout version: bumped for any change an older reader would
 // misread (see FORMAT.md "Versioning"). Distinct from the runtime's
-// spec_version, which lives in the framework section.
-inline constexpr std::uint32_t kFormatVersion = 1;
+// spec_version, which lives in the framework section. The writer writes
+// kFormatVersion; the reader reads every version from kOldestFormatVersion
+// up, so that a checkpoint written before an upgrade still restores.
+inline constexpr std::uint32_t kFormatVersion = 2;
+inline constexpr std::uint32_t kOldestFormatVersion = 1;
+
+// The seed of a slot value's hash (FORMAT.md §6.3), the one rule that tells
+// the versions apart. Version 1 seeded it with the value's absolute file
+// offset; version 2 hashes the bytes alone. The seed added nothing: a value's
+// place is fixed by its slot entry, which the chunk's metadata checksum
+// covers, so a value moved or swapped already fails its own hash. Yet it cost
+// a fresh 192-byte XXH3 secret per value over 240 bytes, about 5% of a full
+// open of 4 KiB values.
+constexpr std::uint64_t value_hash_seed(std::uint32_t format_version, std::uint64_t absolute_offset) {
+  return format_version == 1 ? absolute_offset : 0;
+}
 
 // Sections, payload areas, slot values and the section table start on
 // 64-byte boundaries of the file: a value can be used in place (cache line,
@@ -54,8 +68,8 @@ constexpr std::uint64_t align_up(std::uint64_t n, std::uint64_t alignment = kAli
 // the contract: FORMAT.md §7.2.
 struct Header {
   std::uint8_t magic[8];          //  0: kMagic
-  std::uint32_t format_version;   //  8: kFormatVersion
-  std::uint32_t flags;            // 12: no flag is defined in version 1: must be 0 (else unsupported_feature)
+  std::uint32_t format_version;   //  8: kFormatVersion as written; kOldestFormatVersion.. read
+  std::uint32_t flags;            // 12: no flag is defined in versions 1 and 2: must be 0 (else unsupported_feature)
   std::uint64_t file_length;      // 16: total bytes in the file (file shorter: truncated; longer: malformed_section)
   std::uint64_t table_offset;     // 24: where the section table starts (64-aligned); = file_length - 40 * section_count
   std::uint32_t section_count;    // 32: entries in the section table, <= kMaxSections
