@@ -2,8 +2,9 @@
 //
 //   fuzz_open   snapshots of the spec's example states (shared/spec/examples),
 //               of small random states in one chunk and in many, of a state
-//               with a spec_version other than 1, and of a file carrying an
-//               optional section of a kind this build does not know
+//               with a spec_version other than 1, of a file carrying an
+//               optional section of a kind this build does not know, and the
+//               golden files of the older format versions the reader reads
 //   fuzz_lazy   some of those snapshots, each followed by a script of
 //               accesses (see fuzz_lazy.cc for the layout): as they are,
 //               resealed, with one byte damaged, and with full verification
@@ -13,7 +14,7 @@
 //
 // Deterministic: the same build writes the same files. Run it with
 // `meson compile -C <build> fuzz-corpus`, or by hand:
-//   make_corpus <corpus dir> <shared/spec/examples dir>
+//   make_corpus <corpus dir> <shared/spec/examples dir> <test/golden dir>
 #include <algorithm>
 #include <cstdint>
 #include <cstdio>
@@ -31,6 +32,7 @@
 #endif
 #include "fuzz_support.h"
 #include "random_state.h"
+#include "test_files.h"
 
 namespace fs = std::filesystem;
 using namespace bbsnap;
@@ -127,9 +129,10 @@ std::vector<fs::path> json_files(const fs::path& dir) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  if (argc != 3) die("usage: make_corpus <corpus dir> <shared/spec/examples dir>");
+  if (argc != 4) die("usage: make_corpus <corpus dir> <shared/spec/examples dir> <test/golden dir>");
   const fs::path corpus = argv[1];
   const fs::path examples = argv[2];
+  const fs::path golden = argv[3];
   const fs::path open_dir = corpus / "fuzz_open", lazy_dir = corpus / "fuzz_lazy", json_dir = corpus / "fuzz_json";
   for (const fs::path& d : {open_dir, lazy_dir, json_dir}) {
     fs::create_directories(d);
@@ -185,6 +188,15 @@ int main(int argc, char** argv) {
     Bytes base = encode(bbsnap::testing::random_state(3, shape), 2);
     snapshots.emplace_back("unknown-optional-section", with_unknown_section(base, 42));
   }
+  // Files of the older format versions, whose value hashes follow their own
+  // version's rule (format::value_hash_seed).
+  for (std::uint32_t version = format::kOldestFormatVersion; version < format::kFormatVersion; ++version) {
+    const std::string set = "v" + std::to_string(version);
+    for (const char* stem : {"full", "random"}) {
+      snapshots.emplace_back("golden-" + set + "-" + stem,
+                             bbsnap::testing::read_file((golden / set / (std::string(stem) + ".bbsnap")).string()));
+    }
+  }
 
   std::size_t total = 0;
   for (const auto& [name, bytes] : snapshots) {
@@ -197,7 +209,8 @@ int main(int argc, char** argv) {
   std::size_t lazy_count = 0;
   for (const auto& [name, bytes] : snapshots) {
     if (!name.starts_with("example-full") && !name.starts_with("slots-") && !name.starts_with("random-1-") &&
-        !name.starts_with("random-2-") && !name.starts_with("random-5-") && !name.starts_with("unknown")) {
+        !name.starts_with("random-2-") && !name.starts_with("random-5-") && !name.starts_with("unknown") &&
+        !name.starts_with("golden-")) {
       continue;
     }
     const std::pair<const char*, std::uint8_t> variants[] = {
