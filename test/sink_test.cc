@@ -1,9 +1,12 @@
-// sink.cc's AtomicFileSink: whatever the sizes of the appends, the file holds
-// exactly the bytes appended, and every write() but the last covers whole
-// 2 MiB blocks at block boundaries (so that the page cache keeps the file in
-// 2 MiB folios; see sink.cc).
+// sink.cc's sinks. AtomicFileSink: whatever the sizes of the appends, the
+// file holds exactly the bytes appended, and every write() but the last
+// covers whole 2 MiB blocks at block boundaries (so that the page cache keeps
+// the file in 2 MiB folios; see sink.cc). MemorySink: whatever its first
+// capacity, it hands back exactly the bytes appended and overwritten, in one
+// 64-byte aligned buffer.
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <cstdint>
 #include <random>
 #include <span>
@@ -32,6 +35,17 @@ std::uint64_t next_size(std::mt19937_64& rng) {
   }
 }
 
+// `size` bytes to append at `place`, each a function of its place in the
+// output: a misplaced piece shows.
+std::vector<std::uint8_t> bytes_at(std::uint64_t place, std::uint64_t size, std::uint64_t seed) {
+  std::vector<std::uint8_t> bytes(size);
+  for (std::uint64_t at = 0; at < size; ++at) {
+    const std::uint64_t p = place + at;
+    bytes[at] = static_cast<std::uint8_t>(p ^ (p >> 8) ^ (p >> 16) ^ seed);
+  }
+  return bytes;
+}
+
 }  // namespace
 
 TEST_CASE("the file sink writes exactly what was appended, in whole aligned blocks but the last", "[sink]") {
@@ -46,13 +60,7 @@ TEST_CASE("the file sink writes exactly what was appended, in whole aligned bloc
       auto sink = AtomicFileSink::create(path, ops, false);
       REQUIRE(sink.ok());
       for (int i = 0; i < 24; ++i) {
-        const std::uint64_t size = next_size(rng);
-        // Each byte depends on its place in the file: a misplaced piece shows.
-        std::vector<std::uint8_t> bytes(size);
-        for (std::uint64_t at = 0; at < size; ++at) {
-          const std::uint64_t place = expected.size() + at;
-          bytes[at] = static_cast<std::uint8_t>(place ^ (place >> 8) ^ (place >> 16) ^ seed);
-        }
+        const std::vector<std::uint8_t> bytes = bytes_at(expected.size(), next_size(rng), seed);
         REQUIRE((*sink)->append(bytes).ok());
         expected.insert(expected.end(), bytes.begin(), bytes.end());
         REQUIRE((*sink)->position() == expected.size());
@@ -67,6 +75,38 @@ TEST_CASE("the file sink writes exactly what was appended, in whole aligned bloc
       INFO("write " << i << " of " << writes.size() << " at " << writes[i].offset << ", " << writes[i].size << " bytes");
       CHECK(writes[i].offset % kBlock == 0);
       if (i + 1 < writes.size()) CHECK(writes[i].size % kBlock == 0);
+    }
+  }
+}
+
+TEST_CASE("the memory sink hands back exactly what was appended and overwritten, aligned", "[sink]") {
+  for (std::uint64_t seed = 0; seed < 12; ++seed) {
+    std::mt19937_64 rng(seed);
+    // Below, at and above what is appended: the sink grows, or never needs to.
+    const std::size_t appends = rng() % 16;
+    std::vector<std::uint64_t> sizes(appends);
+    std::uint64_t total = 0;
+    for (std::uint64_t& size : sizes) total += size = next_size(rng) / 16;
+    for (const std::size_t capacity : {std::uint64_t{0}, std::uint64_t{1}, total / 3, total, total + 4096}) {
+      INFO("seed " << seed << ", " << appends << " appends of " << total << " bytes, capacity " << capacity);
+      MemorySink sink(capacity);
+      std::vector<std::uint8_t> expected;
+      for (const std::uint64_t size : sizes) {
+        const std::vector<std::uint8_t> bytes = bytes_at(expected.size(), size, seed);
+        REQUIRE(sink.append(bytes).ok());
+        expected.insert(expected.end(), bytes.begin(), bytes.end());
+        REQUIRE(sink.position() == expected.size());
+      }
+      if (expected.size() >= 64) {  // as the writer rewrites the header
+        const std::vector<std::uint8_t> header = bytes_at(1u << 20, 64, seed);
+        REQUIRE(sink.overwrite(0, header).ok());
+        std::copy(header.begin(), header.end(), expected.begin());
+      }
+      REQUIRE(sink.commit().ok());
+      const AlignedBuffer out = sink.take();
+      CHECK(std::vector<std::uint8_t>(out.span().begin(), out.span().end()) == expected);
+      CHECK(reinterpret_cast<std::uintptr_t>(out.data()) % AlignedBuffer::kAlignment == 0);
+      CHECK((out.data() == nullptr) == expected.empty());
     }
   }
 }

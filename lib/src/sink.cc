@@ -36,14 +36,25 @@ std::string temp_path_for(const std::string& path, unsigned attempt) {
 }  // namespace
 
 Status MemorySink::append(std::span<const std::uint8_t> bytes) {
-  bytes_.insert(bytes_.end(), bytes.begin(), bytes.end());
+  if (bytes.size() > buffer_.size() - position_) {
+    AlignedBuffer grown =
+        AlignedBuffer::for_overwrite(std::max<std::uint64_t>(2 * buffer_.size(), position_ + bytes.size()));
+    if (position_ != 0) std::memcpy(grown.data(), buffer_.data(), position_);
+    buffer_ = std::move(grown);
+  }
+  if (!bytes.empty()) std::memcpy(buffer_.data() + position_, bytes.data(), bytes.size());
   position_ += bytes.size();
   return {};
 }
 
 Status MemorySink::overwrite(std::uint64_t offset, std::span<const std::uint8_t> bytes) {
-  std::memcpy(bytes_.data() + offset, bytes.data(), bytes.size());
+  std::memcpy(buffer_.data() + offset, bytes.data(), bytes.size());
   return {};
+}
+
+AlignedBuffer MemorySink::take() {
+  buffer_.shrink_to(position_);
+  return std::move(buffer_);
 }
 
 Result<std::unique_ptr<AtomicFileSink>> AtomicFileSink::create(const std::string& path,

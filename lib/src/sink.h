@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "bbsnap/aligned_buffer.h"
 #include "bbsnap/file_ops.h"
 #include "bbsnap/status.h"
 
@@ -28,16 +29,19 @@ class Sink {
 
 class MemorySink final : public Sink {
  public:
-  // Room for `bytes` in one allocation, so that appending them copies each
-  // byte once instead of again at every doubling of the vector.
-  explicit MemorySink(std::size_t bytes) { bytes_.reserve(bytes); }
+  // One allocation of `capacity` bytes: the writer's estimate of the whole
+  // file. Appending then copies each byte once, into the buffer
+  // encode_snapshot returns; beyond the estimate the buffer doubles.
+  explicit MemorySink(std::size_t capacity) : buffer_(AlignedBuffer::for_overwrite(capacity)) {}
   Status append(std::span<const std::uint8_t> bytes) override;
   Status overwrite(std::uint64_t offset, std::span<const std::uint8_t> bytes) override;
   Status commit() override { return {}; }
-  std::vector<std::uint8_t> take() { return std::move(bytes_); }
+  // The bytes appended (every byte the writer wrote, so none is left
+  // uninitialized).
+  AlignedBuffer take();
 
  private:
-  std::vector<std::uint8_t> bytes_;
+  AlignedBuffer buffer_;  // its size() is the capacity; position() bytes are in use
 };
 
 // Writes to a temporary file in the destination's directory and, on commit,

@@ -161,26 +161,39 @@ Result<SnapshotWriter> create_writer(const std::string& path, const WriteOptions
   return SnapshotWriter(std::move(*impl));
 }
 
-// The bulk of the file: slot values on their 64-byte placement and their
-// 48-byte entries. Metadata beyond that (a few hundred KiB at most in the
-// states measured) grows the buffer as it comes.
-std::size_t slot_bytes_estimate(const TransientSnapshot& state) {
-  std::size_t bytes = 0;
+// An upper bound of the file's size, close enough for one allocation: the
+// slot values on their 64-byte placement and their 48-byte entries, every
+// other section's metadata bound (encode::size_bound, a few times the real
+// size at most), and per section its table entry, its gap and a chunk's
+// FlatBuffer overhead and summary. A file larger than this only costs the
+// memory sink a doubling; room beyond the file is never touched.
+std::size_t file_bytes_estimate(const TransientSnapshot& state, const WriteOptions& options) {
+  constexpr std::uint64_t kPerSection = 256;
+  std::uint64_t bytes = sizeof(format::Header);
   for (const auto& [key, value] : state.slot_table) {
     bytes += sizeof(fb::SlotEntry) + (value ? format::align_up(value->size()) : 0);
   }
-  return bytes;
+  const std::uint64_t per_chunk = std::max<std::uint32_t>(options.slots_per_chunk, 1);
+  std::uint64_t sections = (state.slot_table.size() + per_chunk - 1) / per_chunk;
+  for (std::uint32_t kind = 1; kind <= format::kMaxKnownKind; ++kind) {
+    const auto section_kind = static_cast<SectionKind>(kind);
+    if (section_kind != SectionKind::slot_chunk && section_kind != SectionKind::slot_index) {
+      // A bound past the limit is refused before encoding: no need of room.
+      bytes += std::min<std::uint64_t>(encode::size_bound(section_kind, state), format::kMaxMetadataLength);
+    }
+    ++sections;
+  }
+  return bytes + kPerSection * sections;
 }
 
 Result<AlignedBuffer> encode_in_memory(const TransientSnapshot& state, const WriteOptions& options) {
-  auto owned = std::make_unique<MemorySink>(slot_bytes_estimate(state));
+  auto owned = std::make_unique<MemorySink>(file_bytes_estimate(state, options));
   MemorySink* memory = owned.get();
   auto impl = make_impl(std::move(owned), options);
   if (!impl) return std::move(impl).error();
   SnapshotWriter writer(std::move(*impl));
   if (Status s = write_state(writer, state); !s) return std::move(s).error();
-  std::vector<std::uint8_t> bytes = memory->take();
-  return AlignedBuffer::copy_of(bytes);
+  return memory->take();
 }
 
 }  // namespace

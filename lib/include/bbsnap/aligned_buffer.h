@@ -26,6 +26,16 @@ class AlignedBuffer {
   // (this header is not behind the library's no-throw boundary).
   explicit AlignedBuffer(std::size_t size)
       : data_(size ? new (std::align_val_t{kAlignment}) std::uint8_t[size]() : nullptr), size_(size) {}
+  // `size` bytes left uninitialized, for code that writes every one of them
+  // before reading any (as std::make_unique_for_overwrite): no zeroing pass
+  // over a buffer about to be filled. Throws std::bad_alloc like the
+  // constructor.
+  static AlignedBuffer for_overwrite(std::size_t size) {
+    AlignedBuffer buffer;
+    if (size) buffer.data_.reset(new (std::align_val_t{kAlignment}) std::uint8_t[size]);
+    buffer.size_ = size;
+    return buffer;
+  }
   // An aligned copy of `bytes`, e.g. a snapshot read into ordinary memory,
   // for Snapshot::from_bytes. Throws std::bad_alloc like the constructor.
   static AlignedBuffer copy_of(std::span<const std::uint8_t> bytes) {
@@ -40,6 +50,14 @@ class AlignedBuffer {
   std::size_t size() const { return size_; }
   std::span<std::uint8_t> span() { return {data(), size_}; }
   std::span<const std::uint8_t> span() const { return {data(), size_}; }
+
+  // Keeps the first `size` bytes (no-op if size >= size()) without moving
+  // them: the memory stays allocated, for a buffer filled less than expected.
+  void shrink_to(std::size_t size) {
+    if (size >= size_) return;
+    size_ = size;
+    if (size == 0) data_.reset();
+  }
 
  private:
   struct Free {
