@@ -107,4 +107,9 @@ TEST_CASE("a section whose metadata would pass 2 GiB is refused before it is bui
   CHECK(s.error().code == ErrorCode::limit_exceeded);
   CHECK(s.error().section == "ingress");
   CHECK(dir.entries().empty());
+  // The same in memory, where the writer sizes its buffer from the bounds.
+  Result<AlignedBuffer> encoded = encode_snapshot(state);
+  REQUIRE_FALSE(encoded.ok());
+  CHECK(encoded.error().code == ErrorCode::limit_exceeded);
+  CHECK(encoded.error().section == "ingress");
 }
