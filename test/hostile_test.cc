@@ -12,6 +12,7 @@
 #include "bbsnap_generated.h"
 #include "container_builder.h"
 #include "require_ok.h"
+#include "test_files.h"
 
 using namespace bbsnap;
 using namespace bbsnap::testing;
@@ -127,4 +128,23 @@ TEST_CASE("slot_value refuses an entry of another chunk instead of reading out o
   REQUIRE_FALSE(wrong.ok());
   CHECK(wrong.error().code == ErrorCode::invalid_argument);
   CHECK_FALSE(snapshot->slot_value(7, second).ok());
+}
+
+TEST_CASE("a verification mode outside the enum is refused, not taken as an unchecked open") {
+  TransientSnapshot state;
+  state.slot_table[{1, 1}] = Bytes{1};
+  Result<AlignedBuffer> bytes = encode_snapshot(state);
+  REQUIRE_OK(bytes);
+  TempDir dir;
+  REQUIRE_OK(write_snapshot(dir.file("s.bbsnap"), state));
+  for (unsigned mode : {3u, 255u}) {
+    INFO("verification " << mode);
+    const OpenOptions options{.verification = static_cast<Verification>(mode)};
+    for (const Result<Snapshot>& opened :
+         {Snapshot::from_bytes(bytes->span(), options), Snapshot::open(dir.file("s.bbsnap"), options)}) {
+      REQUIRE_FALSE(opened.ok());
+      CHECK(opened.error().code == ErrorCode::invalid_argument);
+      CHECK(opened.error().message.find("not full, lazy or trusted") != std::string::npos);
+    }
+  }
 }

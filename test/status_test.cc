@@ -1,6 +1,8 @@
 // Status and Result: the error-as-value types every public call returns.
 #include <catch2/catch.hpp>
 
+#include <set>
+#include <string_view>
 #include <utility>
 
 #include "bbsnap/status.h"
@@ -54,4 +56,15 @@ TEST_CASE("a Status made from an Error carries every field, through copies and m
   CHECK(taken.offset == 4096);
   CHECK(taken.stored == 0x1faefb5c49f7fb5a);
   CHECK_FALSE(failed.ok());  // the original is untouched
+}
+
+TEST_CASE("every error code has its own name") {
+  std::set<std::string_view> names;
+  for (int code = 0; code <= static_cast<int>(ErrorCode::out_of_memory); ++code) {
+    const std::string_view name = to_string(static_cast<ErrorCode>(code));
+    INFO(code);
+    CHECK(name != "unknown");
+    CHECK(names.insert(name).second);
+  }
+  CHECK(to_string(ErrorCode::out_of_memory) == "out_of_memory");
 }

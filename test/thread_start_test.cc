@@ -172,7 +172,7 @@ TEST_CASE("a check that throws on a started thread (out of memory) makes the ope
       for (int repeat = 0; repeat < 20; ++repeat) {
         const std::string found = outcome(open, on_threads(threads));
         if (found.find("out of memory") != std::string::npos) {
-          CHECK(found.starts_with("limit_exceeded"));
+          CHECK(found.starts_with("out_of_memory"));
           CHECK(expected != "ok");
           ++out_of_memory;
         } else {

@@ -23,6 +23,8 @@ int fail(std::string_view command, std::string_view path, const Error& error) {
   switch (error.code) {
     case ErrorCode::io:  // the library's message already names the path
       return fail(command, kUsage, error.message);
+    case ErrorCode::out_of_memory:
+      return fail(command, kUsage, std::string(path) + ": " + error.message);
     case ErrorCode::invalid_argument:
       return fail(command, kUsage, std::string(path) + ": " + error.to_string());
     default:

@@ -22,15 +22,15 @@ enum Exit : int {
   kInvalid = 1,  // the data is invalid: a corrupt or refused snapshot, an invalid
                  // state document; for diff: the states differ (as diff(1) does)
   kUsage = 2,    // usage or I/O error: bad arguments, missing or unreadable input,
-                 // unwritable destination
+                 // unwritable destination, out of memory (the data may be fine)
 };
 
 // Prints "bbsnap COMMAND: MESSAGE" as one line on standard error; returns `code`.
 int fail(std::string_view command, int code, std::string_view message);
 
 // Reports a library error about the file `path` and returns its exit code:
-// io (and invalid_argument, a misuse) are kUsage, anything said about the data
-// is kInvalid. Snapshot errors name the section and the byte offset.
+// io, out_of_memory (and invalid_argument, a misuse) are kUsage, anything said
+// about the data is kInvalid. Snapshot errors name the section and the byte offset.
 int fail(std::string_view command, std::string_view path, const Error& error);
 
 // Opens a snapshot. `expected_spec_version` nullopt accepts any spec_version,

@@ -57,8 +57,9 @@ int run(const PackOptions& options) {
 
   Result<TransientSnapshot> state = json::parse_state(document);
   if (!state) {
-    // The message starts with the JSON path; a syntax error adds where it is.
     const Error& e = state.error();
+    if (e.code == ErrorCode::out_of_memory) return fail(kName, kUsage, source + ": " + e.message);
+    // The message starts with the JSON path; a syntax error adds where it is.
     std::string where = e.offset == kNoOffset ? "" : " (byte " + std::to_string(e.offset) + ")";
     return fail(kName, kInvalid, source + ": " + e.message + where);
   }

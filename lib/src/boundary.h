@@ -23,12 +23,12 @@ auto guarded(const char* operation, Body body) noexcept -> decltype(body()) {
     try {
       return body();
     } catch (const std::bad_alloc&) {
-      return Error::of(ErrorCode::limit_exceeded, std::string(operation) + ": out of memory");
+      return Error::of(ErrorCode::out_of_memory, std::string(operation) + ": out of memory");
     } catch (const std::exception& e) {
       return Error::of(ErrorCode::io, std::string(operation) + ": " + e.what());
     }
   } catch (const std::bad_alloc&) {
-    return Error::of(ErrorCode::limit_exceeded, "out of memory");
+    return Error::of(ErrorCode::out_of_memory, "out of memory");
   }
 }
 

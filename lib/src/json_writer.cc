@@ -290,7 +290,7 @@ Result<std::string> to_json(const TransientSnapshot& state) {
     std::ostringstream out;
     write_state(state, out);
     // A string stream fails only when its buffer cannot grow.
-    if (!out) return Error::of(ErrorCode::limit_exceeded, "writing a state document: out of memory");
+    if (!out) return Error::of(ErrorCode::out_of_memory, "writing a state document: out of memory");
     return std::move(out).str();
   });
 }

@@ -81,6 +81,20 @@ unsigned verify_threads(const OpenOptions& options, std::uint64_t file_size) {
   return static_cast<unsigned>(threads);
 }
 
+// A Verification outside the enum (a cast, a stale build of a caller) would
+// otherwise fall through every case below: checked as nothing, a fourth,
+// undocumented trusted mode.
+Status check_verification(Verification verification) {
+  switch (verification) {
+    case Verification::full:
+    case Verification::lazy:
+    case Verification::trusted: return {};
+  }
+  return Error::of(ErrorCode::invalid_argument,
+                   "OpenOptions::verification is " + std::to_string(static_cast<unsigned>(verification)) +
+                       ", not full, lazy or trusted");
+}
+
 Result<std::unique_ptr<Snapshot::Impl>> open_impl(MappedFile mapping, std::span<const std::uint8_t> bytes,
                                                   const OpenOptions& options) {
   auto impl = std::make_unique<Snapshot::Impl>();
@@ -124,6 +138,7 @@ Snapshot::~Snapshot() = default;
 
 Result<Snapshot> Snapshot::open(const std::string& path, const OpenOptions& options) {
   return guarded("opening a snapshot", [&]() -> Result<Snapshot> {
+    if (Status s = check_verification(options.verification); !s) return std::move(s).error();
     Result<MappedFile> mapping = MappedFile::open(path, options.prefault);
     if (!mapping) return std::move(mapping).error();
     if (options.verification == Verification::full) {
@@ -143,6 +158,7 @@ Result<Snapshot> Snapshot::from_bytes(std::span<const std::uint8_t> bytes, const
     return Error::of(ErrorCode::invalid_argument, "from_bytes needs a buffer that starts on a 64-byte boundary");
   }
   return guarded("opening a snapshot", [&]() -> Result<Snapshot> {
+    if (Status s = check_verification(options.verification); !s) return std::move(s).error();
     Result<std::unique_ptr<Impl>> impl = open_impl(MappedFile(), bytes, options);
     if (!impl) return std::move(impl).error();
     return Snapshot(std::move(*impl));

@@ -19,6 +19,7 @@ std::string_view to_string(ErrorCode code) {
     case ErrorCode::limit_exceeded: return "limit_exceeded";
     case ErrorCode::invalid_argument: return "invalid_argument";
     case ErrorCode::invalid_document: return "invalid_document";
+    case ErrorCode::out_of_memory: return "out_of_memory";
   }
   return "unknown";
 }

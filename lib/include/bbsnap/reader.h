@@ -12,7 +12,11 @@
 // The mapped file must not be changed or truncated in place while it is
 // open: a truncation makes access fault (SIGBUS), a change voids what was
 // verified. bbsnap's writer never does either (it renames a new file over
-// the old one, and the mapping keeps the old one).
+// the old one, and the mapping keeps the old one). Likewise, a page the
+// kernel cannot read from the disk (EIO) raises SIGBUS where it is touched,
+// as with any mapping: a file on failing storage or a network file system
+// that drops is better read into memory (Snapshot::from_bytes), where the
+// read reports the error.
 //
 // Thread safety: a Snapshot's const methods may be called from any number of
 // threads at once, in every verification mode. In lazy mode threads that
@@ -129,7 +133,9 @@ class Snapshot {
   // unsupported_format_version, unsupported_feature, truncated (including
   // an empty file), checksum_mismatch, nonzero_padding, malformed_section,
   // missing_section, spec_version_mismatch, limit_exceeded; each naming the
-  // section and the absolute byte offset. The error is the first failing
+  // section and the absolute byte offset. out_of_memory if even the open's
+  // few fixed-size allocations fail; invalid_argument for a verification
+  // value outside the enum. The error is the first failing
   // check in FORMAT.md's order (§7.2, §7.3, §8.1), so that an independent
   // reader reports the same one.
   static Result<Snapshot> open(const std::string& path, const OpenOptions& options = {});
@@ -214,7 +220,7 @@ class Snapshot {
   // every value's hash, not the padding between values: one damaged section
   // fails the whole copy. Sections of unknown kinds add nothing to the copy
   // and are not checked. Out of
-  // memory: limit_exceeded.
+  // memory: out_of_memory.
   Result<TransientSnapshot> to_model() const;
 
   struct Impl;  // opaque

@@ -4,7 +4,7 @@
 // No exception crosses the library boundary and nothing aborts on bad input:
 // an exception from the standard library inside a public call (e.g.
 // std::bad_alloc while copying) comes back as an Error too (see
-// limit_exceeded and io below). What can still reach the caller:
+// out_of_memory and io below). What can still reach the caller:
 // std::bad_variant_access from a broken precondition of Result (value() on
 // an error, see below), std::bad_alloc from AlignedBuffer and from json.h's
 // writers, and whatever a stream the caller enabled exceptions on throws.
@@ -40,14 +40,19 @@ enum class ErrorCode : std::uint8_t {
   missing_section,             // a section every file must have is absent
   spec_version_mismatch,       // the runtime schema version is not the one the caller restores
   // A declared size or count is beyond what this reader accepts (FORMAT.md
-  // §10), a state too big for the format (writer), or memory ran out inside
-  // a public call (message "...: out of memory", no section, no offset).
+  // §10), or a state too big for the format (writer): a property of the
+  // data, the same on every machine.
   limit_exceeded,
   // The caller's input is unusable: an API misuse, not a file property
   // (unsorted slots, a misaligned buffer, an index out of range, invalid
   // UTF-8 in a model string given to the writer). No file offset.
   invalid_argument,
   invalid_document,            // a state JSON document was refused (json.h)
+  // Memory ran out inside a public call (std::bad_alloc): a property of the
+  // machine and the moment, not of the data; the same call may succeed with
+  // more memory. Message "<operation>: out of memory", no section, no offset.
+  // Last in the enum so that the others keep their values.
+  out_of_memory,
 };
 
 // The enumerator's name, e.g. "checksum_mismatch"; "unknown" for a value
