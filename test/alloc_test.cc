@@ -4,6 +4,8 @@
 // heap allocation.
 #include <catch2/catch.hpp>
 
+#include <filesystem>
+#include <iterator>
 #include <random>
 #include <sstream>
 
@@ -106,10 +108,10 @@ TEST_CASE("running out of memory is an error value, not an exception") {
   heap.refuse_from = ~std::size_t{0};
 
   REQUIRE_FALSE(model.ok());
-  CHECK(model.error().code == ErrorCode::limit_exceeded);
+  CHECK(model.error().code == ErrorCode::out_of_memory);
   CHECK_THAT(model.error().message, Catch::Matchers::Contains("out of memory"));
   REQUIRE_FALSE(encoded.ok());
-  CHECK(encoded.error().code == ErrorCode::limit_exceeded);
+  CHECK(encoded.error().code == ErrorCode::out_of_memory);
 }
 
 TEST_CASE("with every allocation refused, each entry point returns out of memory instead of terminating") {
@@ -154,9 +156,48 @@ TEST_CASE("with every allocation refused, each entry point returns out of memory
   for (const auto& [name, error] : errors) {
     INFO(name);
     REQUIRE(error != nullptr);
-    CHECK(error->code == ErrorCode::limit_exceeded);
+    CHECK(error->code == ErrorCode::out_of_memory);
     CHECK(error->message == "out of memory");
   }
   CHECK(dir.entries() == std::vector<std::string>{"s.bbsnap"});
 }
 
+
+TEST_CASE("out of memory while a writer is created leaves no temporary file and no open descriptor") {
+  bbsnap::testing::TempDir dir;
+  const std::string path = dir.file("s.bbsnap");
+  const TransientSnapshot state = bbsnap::testing::full_example_state();
+  REQUIRE_OK(write_snapshot(path, state, {.durable = false}));
+  const auto fds = [] {
+    return std::distance(std::filesystem::directory_iterator("/proc/self/fd"), std::filesystem::directory_iterator{});
+  };
+  const auto fds_before = fds();
+
+  auto& heap = bbsnap::bench::heap_counters();
+  heap.refuse_from = 1 << 20;  // the file writer's 2 MiB block buffer cannot be allocated; small things can
+  Result<SnapshotWriter> writer = SnapshotWriter::create(dir.file("t.bbsnap"));
+  Status written = write_snapshot(path, state);
+  heap.refuse_from = ~std::size_t{0};
+
+  REQUIRE_FALSE(writer.ok());
+  CHECK(writer.error().code == ErrorCode::out_of_memory);
+  REQUIRE_FALSE(written.ok());
+  CHECK(written.error().code == ErrorCode::out_of_memory);
+  CHECK(dir.entries() == std::vector<std::string>{"s.bbsnap"});
+  CHECK(fds() == fds_before);
+}
+
+TEST_CASE("SnapshotWriter::finish refusing a slot table out of memory returns an error, not an exception") {
+  bbsnap::testing::TempDir dir;
+  Result<SnapshotWriter> writer = SnapshotWriter::create(dir.file("s.bbsnap"));
+  REQUIRE_OK(writer);
+  TransientSnapshot with_slots;
+  with_slots.slot_table[{1, 1}] = Bytes{1};
+  auto& heap = bbsnap::bench::heap_counters();
+  heap.refuse_from = 0;
+  Status finished = writer->finish(with_slots);  // its refusal's message cannot be built
+  heap.refuse_from = ~std::size_t{0};
+  REQUIRE_FALSE(finished.ok());
+  CHECK(finished.error().code == ErrorCode::out_of_memory);
+  CHECK(writer->finish({}).error().code == ErrorCode::invalid_argument);  // spent
+}

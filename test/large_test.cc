@@ -101,7 +101,7 @@ TEST_CASE("a snapshot past 4 GiB streams out in bounded memory and reads back ac
 TEST_CASE("a section whose metadata would pass 2 GiB is refused before it is built") {
   bbsnap::testing::TempDir dir;
   TransientSnapshot state;
-  state.ingress.push_back(EnvelopeEvent{Bytes((2ull << 30) - 100)});
+  state.ingress.push_back(EnvelopeEvent{Bytes(2ull << 30)});  // the bytes alone fill 2 GiB
   Status s = write_snapshot(dir.file("too-big.bbsnap"), state, {.durable = false});
   REQUIRE_FALSE(s.ok());
   CHECK(s.error().code == ErrorCode::limit_exceeded);

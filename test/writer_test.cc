@@ -5,6 +5,7 @@
 #include <catch2/catch.hpp>
 
 #include <fcntl.h>
+#include <sys/stat.h>
 
 #include <algorithm>
 #include <cerrno>
@@ -57,7 +58,7 @@ struct Fault {
     short_write,      // call `nth` of write/pwrite writes half of what it was asked and says so
     short_then_fail,  // ... and call nth + 1 fails with `err` (a disk filling up)
     zero_write,       // call `nth` of write/pwrite returns 0
-    interrupted,      // call `nth` of write/pwrite fails with EINTR: to be retried
+    interrupted,      // call `nth` fails with EINTR: to be retried (close: the descriptor is released)
   };
   Op op = Op::write;
   Kind kind = fail;
@@ -132,12 +133,14 @@ class FaultyFileOps final : public FileOps {
  private:
   bool should_fail(Op op) const {
     int n = calls_[static_cast<int>(op)]++;
-    if (op != fault_.op || fault_.kind != Fault::fail || n != fault_.nth) return false;
+    if (op != fault_.op || n != fault_.nth) return false;
+    if (fault_.kind == Fault::interrupted) return fired_ = true;  // not a failure: the writer retries
+    if (fault_.kind != Fault::fail) return false;
     fired_ = failed_ = true;
     return true;
   }
   int failure() const {
-    errno = fault_.err;
+    errno = fault_.kind == Fault::interrupted ? EINTR : fault_.err;
     return -1;
   }
   template <typename Write>
@@ -405,6 +408,22 @@ TEST_CASE("every failing file operation leaves the old snapshot or the new one, 
   }
 }
 
+TEST_CASE("an interrupted open, fsync, close or rename is retried (close: taken as done) and the write completes") {
+  const TransientSnapshot a = state_a();
+  const TransientSnapshot b = state_b();
+  const Bytes b_bytes = encoded(b);
+  for (Api api : {Api::write_snapshot, Api::streaming}) {
+    for (bool existing : {true, false}) {
+      for (Op op : {Op::open, Op::open_dir, Op::fsync, Op::fsync_dir, Op::close, Op::rename}) {
+        INFO(op_name(op));
+        Outcome interrupted = inject_until_success({op, Fault::interrupted, EINTR}, api, existing, a, b, b_bytes);
+        CHECK(interrupted.attempts >= 1);
+        CHECK(interrupted.new_written == interrupted.attempts);  // every one completed
+      }
+    }
+  }
+}
+
 TEST_CASE("short and interrupted writes are resumed; a short write then a failure leaves the old snapshot") {
   const TransientSnapshot a = state_a();
   const TransientSnapshot b = state_b();
@@ -588,6 +607,71 @@ TEST_CASE("SnapshotWriter is spent after finish()") {
   CHECK(more.error().code == ErrorCode::invalid_argument);
   CHECK(bbsnap::testing::read_file(path) == written);
   CHECK(dir.entries() == std::vector<std::string>{"s.bbsnap"});
+}
+
+TEST_CASE("a moved-from SnapshotWriter refuses add_slot and finish instead of crashing") {
+  TempDir dir;
+  Result<SnapshotWriter> writer = SnapshotWriter::create(dir.file("s.bbsnap"), {.durable = false});
+  REQUIRE_OK(writer);
+  SnapshotWriter moved = std::move(*writer);
+  for (const Status& refused : {writer->add_slot({1, 1}, Bytes{1}), writer->finish({})}) {
+    REQUIRE_FALSE(refused.ok());
+    CHECK(refused.error().code == ErrorCode::invalid_argument);
+    CHECK(refused.error().message.find("moved from") != std::string::npos);
+  }
+  REQUIRE_OK(moved.add_slot({1, 1}, Bytes{1}));
+  REQUIRE_OK(moved.finish({}));
+  CHECK(dir.entries() == std::vector<std::string>{"s.bbsnap"});
+}
+
+TEST_CASE("a rewritten snapshot keeps the permission bits of the one it replaces; a new one follows the umask") {
+  TempDir dir;
+  const std::string path = dir.file("s.bbsnap");
+  const auto mode_of = [&] { return std::filesystem::status(path).permissions(); };
+  using std::filesystem::perms;
+  const mode_t previous_umask = ::umask(022);
+  REQUIRE_OK(write_snapshot(path, state_a(), {.durable = false}));
+  CHECK(mode_of() == (perms::owner_read | perms::owner_write | perms::group_read | perms::others_read));
+  ::umask(027);
+  REQUIRE_OK(write_snapshot(dir.file("t.bbsnap"), state_a(), {.durable = false}));
+  CHECK(std::filesystem::status(dir.file("t.bbsnap")).permissions() ==
+        (perms::owner_read | perms::owner_write | perms::group_read));
+  ::umask(previous_umask);
+  for (perms kept : {perms::owner_read | perms::owner_write, perms::owner_read, perms::owner_all | perms::group_read}) {
+    std::filesystem::permissions(path, kept);
+    for (Api api : {Api::write_snapshot, Api::streaming}) {
+      REQUIRE_OK(write_with(api, path, state_b(), {.durable = false}));
+      CHECK(mode_of() == kept);
+    }
+  }
+  CHECK(read_back(path) == state_b());
+  CHECK(dir.entries() == std::vector<std::string>{"s.bbsnap", "t.bbsnap"});
+}
+
+TEST_CASE("a destination name of up to 255 bytes can be written: the temporary's name is cut to fit") {
+  TempDir dir;
+  for (std::size_t length : {200u, 201u, 240u, 255u}) {
+    INFO(length << "-byte name");
+    const std::string path = dir.file(std::string(length - 7, 'n') + ".bbsnap");
+    for (int i = 0; i < 3; ++i) REQUIRE_OK(write_snapshot(path, state_a(), {.durable = false}));
+    CHECK(read_back(path) == state_a());
+    std::filesystem::remove(path);
+  }
+  CHECK(dir.entries().empty());
+}
+
+TEST_CASE("options are refused before the file system is touched") {
+  TempDir dir;
+  const std::string path = dir.file("missing-directory/s.bbsnap");
+  for (std::uint32_t slots_per_chunk : {0u, 0xFFFFFFFFu}) {
+    const WriteOptions options{.slots_per_chunk = slots_per_chunk};
+    Status written = write_snapshot(path, {}, options);
+    Result<SnapshotWriter> writer = SnapshotWriter::create(path, options);
+    REQUIRE_FALSE(written.ok());
+    CHECK(written.error().code == ErrorCode::invalid_argument);
+    REQUIRE_FALSE(writer.ok());
+    CHECK(writer.error().code == ErrorCode::invalid_argument);
+  }
 }
 
 TEST_CASE("a SnapshotWriter destroyed without finish() leaves no file and no temporary") {

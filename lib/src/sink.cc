@@ -1,6 +1,7 @@
 #include "sink.h"
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -27,10 +28,38 @@ Error io_error(const std::string& what, const std::string& path, int err) {
   return Error::of(ErrorCode::io, what + " " + path + ": " + std::strerror(err));
 }
 
+// "<path>.tmp.<pid>.<n>.<attempt>", beside the destination so that the
+// rename stays within one file system. A file name may have 255 bytes and
+// the suffix up to 30: a longer destination name is cut to 200 bytes here,
+// or a legal name would have no temporary name.
 std::string temp_path_for(const std::string& path, unsigned attempt) {
+  constexpr std::size_t kMaxNameBytes = 200;
   static std::atomic<unsigned> counter{0};
-  return path + ".tmp." + std::to_string(::getpid()) + "." + std::to_string(counter++) + "." +
+  const std::size_t name_start = path.rfind('/') == std::string::npos ? 0 : path.rfind('/') + 1;
+  const std::string base = path.substr(0, name_start + std::min(kMaxNameBytes, path.size() - name_start));
+  return base + ".tmp." + std::to_string(::getpid()) + "." + std::to_string(counter++) + "." +
          std::to_string(attempt);
+}
+
+// Calls `call` again while it fails with EINTR (a signal arrived during it).
+template <typename Call>
+auto retry_on_eintr(Call call) {
+  for (;;) {
+    auto result = call();
+    if (result != -1 || errno != EINTR) return result;
+  }
+}
+
+// A checkpoint replacing an existing file keeps that file's permission bits:
+// a 0600 checkpoint must not become readable by others because it was
+// rewritten. A new one gets 0666 less the umask, as open(2) gives. The
+// destination is stat'ed through a symbolic link: the new file replaces the
+// link and takes the mode of what it pointed to.
+Status keep_mode_of(const std::string& path, int fd, const std::string& temp) {
+  struct stat existing {};
+  if (::stat(path.c_str(), &existing) != 0 || !S_ISREG(existing.st_mode)) return {};
+  if (::fchmod(fd, existing.st_mode & 07777) != 0) return io_error("cannot set the mode of", temp, errno);
+  return {};
 }
 
 }  // namespace
@@ -59,21 +88,28 @@ AlignedBuffer MemorySink::take() {
 
 Result<std::unique_ptr<AtomicFileSink>> AtomicFileSink::create(const std::string& path,
                                                                const FileOps& ops, bool durable) {
+  // Everything the sink allocates is allocated before the temporary file
+  // exists: out of memory after its creation would leave it behind, with
+  // its descriptor open. From here on the sink owns the file and its
+  // destructor removes it.
+  auto sink = std::unique_ptr<AtomicFileSink>(new AtomicFileSink(path, ops, durable));
   constexpr unsigned kAttempts = 16;
   for (unsigned attempt = 0; attempt < kAttempts; ++attempt) {
     std::string temp = temp_path_for(path, attempt);
-    int fd = ops.open(temp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+    int fd = retry_on_eintr([&] { return ops.open(temp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666); });
     if (fd >= 0) {
-      return std::unique_ptr<AtomicFileSink>(new AtomicFileSink(path, std::move(temp), fd, ops, durable));
+      sink->fd_ = fd;
+      sink->temp_path_ = std::move(temp);
+      if (Status s = keep_mode_of(path, fd, sink->temp_path_); !s) return std::move(s).error();
+      return sink;
     }
     if (errno != EEXIST) return io_error("cannot create temporary file", temp, errno);
   }
   return io_error("cannot find a free temporary name beside", path, EEXIST);
 }
 
-AtomicFileSink::AtomicFileSink(std::string path, std::string temp_path, int fd, const FileOps& ops,
-                               bool durable)
-    : path_(std::move(path)), temp_path_(std::move(temp_path)), fd_(fd), ops_(ops), durable_(durable) {
+AtomicFileSink::AtomicFileSink(std::string path, const FileOps& ops, bool durable)
+    : path_(std::move(path)), fd_(-1), ops_(ops), durable_(durable) {
   buffer_ = std::make_unique_for_overwrite<std::uint8_t[]>(kBlock);
 }
 
@@ -82,6 +118,7 @@ AtomicFileSink::~AtomicFileSink() {
 }
 
 void AtomicFileSink::discard() {
+  if (temp_path_.empty()) return;  // no temporary file was created
   if (fd_ >= 0) ops_.close(fd_);
   fd_ = -1;
   ops_.unlink(temp_path_.c_str());
@@ -144,11 +181,15 @@ Status AtomicFileSink::commit() {
   if (Status s = flush(); !s) return s;
   // The data must be on disk before the rename makes it reachable under the
   // final name; otherwise a crash could leave the new name on a torn file.
-  if (durable_ && ops_.fsync(fd_) != 0) return io_error("cannot fsync", temp_path_, errno);
+  if (durable_ && retry_on_eintr([&] { return ops_.fsync(fd_); }) != 0) {
+    return io_error("cannot fsync", temp_path_, errno);
+  }
   int fd = fd_;
   fd_ = -1;
-  if (ops_.close(fd) != 0) return io_error("cannot close", temp_path_, errno);
-  if (ops_.rename(temp_path_.c_str(), path_.c_str()) != 0) {
+  // On Linux the descriptor is released even when close reports EINTR: not
+  // retried (that could close another thread's new descriptor), not an error.
+  if (ops_.close(fd) != 0 && errno != EINTR) return io_error("cannot close", temp_path_, errno);
+  if (retry_on_eintr([&] { return ops_.rename(temp_path_.c_str(), path_.c_str()); }) != 0) {
     return io_error("cannot rename " + temp_path_ + " to", path_, errno);
   }
   committed_ = true;
@@ -160,9 +201,9 @@ Status AtomicFileSink::commit() {
 Status AtomicFileSink::sync_directory() {
   std::string dir = std::filesystem::path(path_).parent_path().string();
   if (dir.empty()) dir = ".";
-  int fd = ops_.open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC, 0);
+  int fd = retry_on_eintr([&] { return ops_.open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC, 0); });
   if (fd < 0) return io_error("cannot open directory", dir, errno);
-  int rc = ops_.fsync(fd);
+  int rc = retry_on_eintr([&] { return ops_.fsync(fd); });
   int err = errno;
   ops_.close(fd);
   if (rc != 0) return io_error("cannot fsync directory", dir, err);

@@ -62,14 +62,14 @@ class AtomicFileSink final : public Sink {
   Status commit() override;
 
  private:
-  AtomicFileSink(std::string path, std::string temp_path, int fd, const FileOps& ops, bool durable);
+  AtomicFileSink(std::string path, const FileOps& ops, bool durable);  // no temporary file yet
   Status flush();
   Status write_all(std::span<const std::uint8_t> bytes);
   Status sync_directory();
   void discard();
 
   std::string path_;
-  std::string temp_path_;
+  std::string temp_path_;  // empty until the temporary file is created
   int fd_;
   const FileOps& ops_;
   bool durable_;

@@ -1,8 +1,12 @@
-// Upper bounds of encoded metadata sizes (see encode.h). Generous constants
-// per element: a table costs at most its vtable (4 + 2 per field), its
-// fields (8 each), its offset from the parent and alignment padding; a
-// string or byte vector its length prefix, terminator, reference and up to
-// 15 bytes of alignment padding.
+// Upper bounds of encoded metadata sizes (see encode.h), by the layout
+// FlatBuffers' builder gives. A table of n fields costs at most: its fields,
+// 8 bytes each (flatc's Create functions add them largest first, so padding
+// between them stays within that), its soffset and alignment padding (4 + 7
+// + 4), its own vtable (4 + 2n, and 2 of padding; shared vtables make it
+// less) and the 4-byte offset that refers to it from its parent. A string
+// or byte vector costs its length prefix, terminator, reference and up to 15
+// bytes of alignment padding. test/size_bound_test.cc checks both that the
+// bounds hold and that they stay within 4x of the truth for small elements.
 #include <numeric>
 
 #include "encode.h"
@@ -10,34 +14,42 @@
 namespace bbsnap::encode {
 namespace {
 
-constexpr std::uint64_t kTable = 16 + 10 * 12;  // up to 12 fields
+constexpr std::uint64_t table(std::uint64_t fields) { return 25 + 10 * fields; }
 constexpr std::uint64_t kBlob = 4 + 1 + 4 + 15;
 constexpr std::uint64_t kRoot = 64;
+
+// Field counts of the schema's tables (schema/bbsnap.fbs); a union is two
+// fields (its type and its value).
+constexpr std::uint64_t kBytes = table(1), kNamedBytes = table(2), kCounter = table(2), kAddressBookEntry = table(3),
+                        kPeerHealth = table(4), kPeerGovernor = table(4), kBackoffEntry = table(4),
+                        kPendingOutbound = table(2), kFramework = table(10), kEventSubscription = table(2),
+                        kIngressItem = table(2), kEventTable = table(3), kPendingCompletion = table(2),
+                        kPendingAsyncEntry = table(5), kWireState = table(2);
 
 std::uint64_t blob(std::uint64_t size) { return kBlob + size; }
 
 std::uint64_t bytes_list(const std::vector<Bytes>& list) {
   std::uint64_t total = kBlob;
-  for (const Bytes& b : list) total += kTable + blob(b.size());
+  for (const Bytes& b : list) total += kBytes + blob(b.size());
   return total;
 }
 
 std::uint64_t named_list(const std::vector<NamedBytes>& list) {
   std::uint64_t total = kBlob;
-  for (const auto& [name, data] : list) total += kTable + blob(name.size()) + blob(data.size());
+  for (const auto& [name, data] : list) total += kNamedBytes + blob(name.size()) + blob(data.size());
   return total;
 }
 
 std::uint64_t framework(const Framework& f) {
-  std::uint64_t total = kRoot + kTable + blob(f.peer_id_bytes.size()) + kTable;
-  for (const auto& [name, value] : f.counters) total += kTable + blob(name.size());
+  std::uint64_t total = kRoot + kFramework + blob(f.peer_id_bytes.size()) + kPeerGovernor;
+  for (const auto& [name, value] : f.counters) total += kCounter + blob(name.size());
   for (const std::string& phase : f.fired_phases) total += blob(phase.size());
-  for (const AddressBookEntry& e : f.address_book) total += kTable + blob(e.peer_id.size()) + bytes_list(e.addresses);
+  for (const AddressBookEntry& e : f.address_book) total += kAddressBookEntry + blob(e.peer_id.size()) + bytes_list(e.addresses);
   total += bytes_list(f.peer_governor.blocklist);
   if (f.peer_governor.allowlist) total += bytes_list(*f.peer_governor.allowlist);
-  for (const PeerHealth& h : f.peer_governor.health) total += kTable + blob(h.peer.size());
-  for (const BackoffEntry& e : f.backoff_table) total += kTable + blob(e.peer.size());
-  for (const PendingOutbound& e : f.pending_outbound) total += kTable + blob(e.envelope_bytes.size());
+  for (const PeerHealth& h : f.peer_governor.health) total += kPeerHealth + blob(h.peer.size());
+  for (const BackoffEntry& e : f.backoff_table) total += kBackoffEntry + blob(e.peer.size());
+  for (const PendingOutbound& e : f.pending_outbound) total += kPendingOutbound + blob(e.envelope_bytes.size());
   return total + 8 * kBlob;
 }
 
@@ -51,7 +63,8 @@ std::uint64_t ingress_event(const IngressEvent& event) {
     std::uint64_t operator()(const TimerMaturedEvent&) const { return 0; }
     std::uint64_t operator()(const CompletionEvent& e) const { return bytes_list(e.results); }
   };
-  return 2 * kTable + std::visit(Visitor{}, event);
+  // The wrapper and the event's table (at most 3 fields: AppEvent).
+  return kIngressItem + kEventTable + std::visit(Visitor{}, event);
 }
 
 }  // namespace
@@ -63,7 +76,7 @@ std::uint64_t size_bound(format::SectionKind kind, const TransientSnapshot& s) {
     case SectionKind::bus: {
       std::uint64_t total = kRoot + kBlob;
       for (const auto& [name, subscribers] : s.bus.event_subscriptions) {
-        total += kTable + blob(name.size()) + blob(8 * subscribers.size());
+        total += kEventSubscription + blob(name.size()) + blob(8 * subscribers.size());
       }
       return total;
     }
@@ -72,17 +85,17 @@ std::uint64_t size_bound(format::SectionKind kind, const TransientSnapshot& s) {
                              [](std::uint64_t t, const IngressEvent& e) { return t + ingress_event(e); });
     case SectionKind::pending_completions:
       return std::accumulate(s.pending_completions.begin(), s.pending_completions.end(), kRoot + kBlob,
-                             [](std::uint64_t t, const PendingCompletion& c) { return t + kTable + named_list(c.results); });
+                             [](std::uint64_t t, const PendingCompletion& c) { return t + kPendingCompletion + named_list(c.results); });
     case SectionKind::frontier: return kRoot + blob(16 * s.frontier.size());
     case SectionKind::pending_async: {
       std::uint64_t total = kRoot + kBlob;
-      for (const auto& [id, p] : s.pending_async) total += kTable + blob(8 * p.output_sites.size());
+      for (const auto& [id, p] : s.pending_async) total += kPendingAsyncEntry + blob(8 * p.output_sites.size());
       return total;
     }
     case SectionKind::execution_state: return kRoot + blob(16 * s.execution_state.size());
     case SectionKind::wire_states: {
       std::uint64_t total = kRoot + kBlob;
-      for (const auto& [component, data] : s.wire_states) total += kTable + blob(data.size());
+      for (const auto& [component, data] : s.wire_states) total += kWireState + blob(data.size());
       return total;
     }
     case SectionKind::slot_index:

@@ -50,10 +50,15 @@ constexpr std::uint64_t kMaxSlotsPerChunk = (format::kMaxMetadataLength - 4096) 
 // Every chunk is a section, and a reader accepts at most kMaxSections.
 constexpr std::uint64_t kMaxChunks = format::kMaxSections - 64;
 
-Result<std::unique_ptr<SnapshotWriter::Impl>> make_impl(std::unique_ptr<Sink> sink, const WriteOptions& options) {
+Status check_options(const WriteOptions& options) {
   if (options.slots_per_chunk == 0 || options.slots_per_chunk > kMaxSlotsPerChunk) {
     return invalid("slots_per_chunk must be between 1 and " + std::to_string(kMaxSlotsPerChunk));
   }
+  return {};
+}
+
+Result<std::unique_ptr<SnapshotWriter::Impl>> make_impl(std::unique_ptr<Sink> sink, const WriteOptions& options) {
+  if (Status s = check_options(options); !s) return std::move(s).error();
   auto impl = std::make_unique<SnapshotWriter::Impl>(std::move(sink), options);
   if (Status s = impl->container.begin(); !s) return std::move(s).error();
   return impl;
@@ -108,10 +113,14 @@ Status SnapshotWriter::Impl::finish(const TransientSnapshot& rest) {
   if (Status s = close_chunk(); !s) return s;
   // Each section kind in a fixed order: the layout is a function of the state.
   auto section = [&](SectionKind kind, auto encode) -> Status {
-    if (encode::size_bound(kind, rest) > format::kMaxMetadataLength) {
+    // The bound is above the truth (by up to about 100 bytes per element), so a
+    // section within that margin of the limit is refused too: the message
+    // says "may".
+    if (const std::uint64_t bound = encode::size_bound(kind, rest); bound > format::kMaxMetadataLength) {
       return Error::of(ErrorCode::limit_exceeded,
                        "this state's " + format::section_kind_name(static_cast<std::uint32_t>(kind)) +
-                           " would need 2 GiB or more of metadata, beyond what one FlatBuffer can hold",
+                           " may need up to " + std::to_string(bound) + " bytes of metadata, beyond the " +
+                           std::to_string(format::kMaxMetadataLength) + " one FlatBuffer can hold",
                        format::section_kind_name(static_cast<std::uint32_t>(kind)));
     }
     if (Status s = container.begin_section(); !s) return s;
@@ -153,6 +162,8 @@ SnapshotWriter::~SnapshotWriter() = default;
 namespace {
 
 Result<SnapshotWriter> create_writer(const std::string& path, const WriteOptions& options) {
+  // Options are refused before anything touches the file system.
+  if (Status s = check_options(options); !s) return std::move(s).error();
   const FileOps& ops = options.file_ops ? *options.file_ops : posix_file_ops();
   auto sink = AtomicFileSink::create(path, ops, options.durable);
   if (!sink) return std::move(sink).error();
@@ -203,17 +214,25 @@ Result<SnapshotWriter> SnapshotWriter::create(const std::string& path, const Wri
 }
 
 Status SnapshotWriter::add_slot(SlotKey key, std::optional<std::span<const std::uint8_t>> value) {
-  Status s = guarded("adding a slot", [&] { return impl_->add_slot(key, value); });
-  if (!s && s.error().code != ErrorCode::invalid_argument) impl_->spent = true;
+  Status s = guarded("adding a slot", [&]() -> Status {
+    if (!impl_) return invalid("this writer was moved from");
+    return impl_->add_slot(key, value);
+  });
+  if (!s && impl_ && s.error().code != ErrorCode::invalid_argument) impl_->spent = true;
   return s;
 }
 
 Status SnapshotWriter::finish(const TransientSnapshot& rest) {
-  if (!rest.slot_table.empty()) {
-    impl_->spent = true;  // as documented: after finish(), successful or not, the writer is spent
-    return invalid("finish() takes the state without its slot table: add slots with add_slot()");
-  }
-  return guarded("finishing a snapshot", [&] { return impl_->finish(rest); });
+  // Building a refusal's message allocates too: inside the boundary.
+  Status s = guarded("finishing a snapshot", [&]() -> Status {
+    if (!impl_) return invalid("this writer was moved from");
+    if (!rest.slot_table.empty()) {
+      return invalid("finish() takes the state without its slot table: add slots with add_slot()");
+    }
+    return impl_->finish(rest);
+  });
+  if (impl_) impl_->spent = true;  // as documented: after finish(), successful or not, the writer is spent
+  return s;
 }
 
 Status write_snapshot(const std::string& path, const TransientSnapshot& state, const WriteOptions& options) {

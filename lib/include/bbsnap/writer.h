@@ -1,13 +1,19 @@
 // Writing snapshots: state -> .bbsnap file.
 //
-// Every write is atomic and durable: the bytes go to a temporary file in the
-// destination's directory, which is fsynced, renamed over the destination,
-// and the directory fsynced. Whatever happens (an error, a crash, SIGKILL),
-// the destination holds either its previous content or the complete new
-// snapshot, and a failed write leaves no temporary file behind (a killed
-// process can leave one, named "<path>.tmp.*", which is never read). If only
-// the final directory fsync fails, the call returns io although the new file
-// is already in place and complete: its name may not survive a power loss.
+// Every write is atomic, and durable unless WriteOptions::durable is off: the
+// bytes go to a temporary file in the destination's directory, which is
+// fsynced, renamed over the destination, and the directory fsynced. Whatever
+// happens (an error, a crash, SIGKILL), the destination holds either its
+// previous content or the complete new snapshot, and a failed write leaves
+// no temporary file behind (a killed process can leave one, named
+// "<path>.tmp.*", which is never read). If only the final directory fsync
+// fails, the call returns io although the new file is already in place and
+// complete: its name may not survive a power loss.
+//
+// The new file replaces the destination's directory entry: a symbolic link
+// there is replaced, not followed. It keeps the permission bits of the file
+// it replaces (so a 0600 checkpoint stays 0600); a new file gets 0666 less
+// the umask. Owner and group are the writer's.
 //
 // Writes are deterministic: equal states (and equal slots_per_chunk) give
 // byte-identical files.
@@ -61,8 +67,9 @@ struct WriteOptions {
 };
 
 // Writes `state` to `path` atomically. Errors: io (with the path and errno
-// text), limit_exceeded (a section's metadata would reach 2 GiB, the slot
-// table needs more than 2^20 - 64 chunks, or memory ran out),
+// text), limit_exceeded (a section's metadata may reach 2 GiB, by a bound at
+// most about 100 bytes per element above its real size; or the slot
+// table needs more than 2^20 - 64 chunks), out_of_memory,
 // invalid_argument (slots_per_chunk out of range, a string that is not
 // valid UTF-8). On any error the destination is untouched (but see the
 // directory fsync above).
@@ -74,14 +81,16 @@ Result<AlignedBuffer> encode_snapshot(const TransientSnapshot& state, const Writ
 
 // Streaming writer: takes the slot table one slot at a time and writes each
 // value to the file as it arrives, so memory stays bounded by one chunk's
-// metadata whatever the snapshot's size. The rest of the state is given to
+// metadata (48 bytes per slot) plus about 100 bytes per chunk written (its
+// summary and section table entry, written at the end), whatever the
+// values' sizes. The rest of the state is given to
 // finish(). For a deterministic file, add slots in strictly increasing
 // (site, exec) order; add_slot refuses anything else.
 //
 // Not thread-safe: one thread drives one writer. Destroying a writer that
 // was not finished abandons the write: its temporary file is removed and
 // the destination is untouched. A moved-from writer may only be destroyed
-// or assigned to.
+// or assigned to; add_slot() and finish() on it return invalid_argument.
 class SnapshotWriter {
  public:
   // Creates the temporary file beside `path` at once. Errors: io (cannot
@@ -97,7 +106,7 @@ class SnapshotWriter {
   // (or buffered) before add_slot returns; the caller may reuse its buffer.
   // Errors: invalid_argument (key not above the previous one: the slot is
   // not added and the writer stays usable; or the writer is spent),
-  // limit_exceeded (more than 2^20 - 64 chunks), io. After an error other
+  // limit_exceeded (more than 2^20 - 64 chunks), out_of_memory, io. After an error other
   // than invalid_argument the writer is spent: every later call fails with
   // invalid_argument and nothing is committed.
   Status add_slot(SlotKey key, std::optional<std::span<const std::uint8_t>> value);
