@@ -203,6 +203,25 @@ TEST_CASE("the message names the JSON path of the first problem", "[json]") {
         "$.bus.event_subscriptions._tick9[1]: expected u64, got string");
 }
 
+TEST_CASE("a long member name or number is quoted by its first 64 bytes and its length", "[json]") {
+  const std::string name(1'000'000, 'k');
+  CHECK(refusal(R"({"framework": {"counters": {")" + name + R"(": true}}})") ==
+        R"($.framework.counters[")" + std::string(64, 'k') + R"("... (1000000 bytes)]: expected u64, got true)");
+  // An identifier is shortened the same way (quoted, so that it reads as cut).
+  CHECK(refusal(R"({"bus": {"event_subscriptions": {")" + name + R"(": [1, "2"]}}})") ==
+        R"($.bus.event_subscriptions[")" + std::string(64, 'k') + R"("... (1000000 bytes)][1]: expected u64, got string)");
+  const std::string number = "1" + std::string(999'999, '0') + ".5";
+  CHECK(refusal(R"({"frontier": [[1, )" + number + "]]}") ==
+        "$.frontier[0][1]: expected u64, got 1" + std::string(63, '0') + "... (1000002 bytes)");
+  // The cut never splits a UTF-8 character: 63 ASCII bytes, then a 2-byte é.
+  const std::string accented = std::string(63, 'a') + "\xc3\xa9" + std::string(100, 'b');
+  CHECK(refusal(R"({"framework": {"counters": {")" + accented + R"(": true}}})") ==
+        R"($.framework.counters[")" + std::string(63, 'a') + R"("... (165 bytes)]: expected u64, got true)");
+  // Up to 64 bytes, names are quoted whole.
+  CHECK(refusal(R"({"framework": {"counters": {")" + std::string(64, 'k') + R"(": true}}})") ==
+        "$.framework.counters." + std::string(64, 'k') + ": expected u64, got true");
+}
+
 TEST_CASE("{} is the empty state, and missing keys take their defaults", "[json]") {
   const TransientSnapshot empty = parsed("{}");
   CHECK(empty == TransientSnapshot{});

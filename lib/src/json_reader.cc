@@ -55,6 +55,22 @@ struct Inexact {
 // A string is passed by pointer so that the model can take it by move.
 using Scalar = std::variant<std::nullptr_t, bool, std::uint64_t, Negative, Inexact, std::string*>;
 
+// A message stays one short line however long the document's tokens are: a
+// number or a member name is quoted up to kQuotedBytes, then cut at a UTF-8
+// character boundary and followed by its full length.
+constexpr std::size_t kQuotedBytes = 64;
+
+std::string_view head_of(std::string_view text) {
+  if (text.size() <= kQuotedBytes) return text;
+  std::size_t cut = kQuotedBytes;
+  while (cut > 0 && (static_cast<unsigned char>(text[cut]) & 0xC0) == 0x80) --cut;  // not inside a character
+  return text.substr(0, cut);
+}
+
+std::string length_note(std::string_view text) {
+  return text.size() <= kQuotedBytes ? "" : "... (" + std::to_string(text.size()) + " bytes)";
+}
+
 std::string describe(const Scalar& value) {
   struct Describe {
     std::string operator()(std::nullptr_t) const { return "null"; }
@@ -62,7 +78,7 @@ std::string describe(const Scalar& value) {
     std::string operator()(std::uint64_t n) const { return std::to_string(n); }
     // nlohmann reports "-0" as the integer 0.
     std::string operator()(Negative n) const { return n.value == 0 ? "-0" : std::to_string(n.value); }
-    std::string operator()(Inexact n) const { return *n.text; }
+    std::string operator()(Inexact n) const { return std::string(head_of(*n.text)) + length_note(*n.text); }
     std::string operator()(std::string*) const { return "string"; }
   };
   return std::visit(Describe{}, value);
@@ -518,14 +534,15 @@ void append_member(std::string& path, const std::string& name) {
   const auto identifier_char = [](char c) {
     return c == '_' || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
   };
-  const bool identifier = !name.empty() && !(name[0] >= '0' && name[0] <= '9') &&
+  const bool identifier = !name.empty() && name.size() <= kQuotedBytes && !(name[0] >= '0' && name[0] <= '9') &&
                           std::all_of(name.begin(), name.end(), identifier_char);
   if (identifier) {
     path += '.';
     path += name;
   } else {
     path += '[';
-    path += nlohmann::json(name).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+    path += nlohmann::json(std::string(head_of(name))).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+    path += length_note(name);
     path += ']';
   }
 }

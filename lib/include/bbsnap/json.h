@@ -31,13 +31,16 @@ namespace bbsnap::json {
 // ErrorCode::invalid_document and a one-line message that starts with the
 // JSON path of the offending value, e.g.
 // `$.framework.peer_governor.health[3][1]: expected u32, got 4294967296`.
+// A member name or number longer than 64 bytes is quoted by its first 64
+// bytes (cut at a character boundary) and its length, as in
+// `$.framework.counters["<64 bytes>"... (N bytes)]: ...`.
 // `section` is empty. `offset` is the byte offset in `document` for syntax
 // errors (not JSON at all, or something after the document) and kNoOffset
 // for documents that are JSON but not a state.
 //
 // Memory is proportional to the document; nesting deeper than the shape
 // allows is refused as soon as it starts, whatever the depth; running out
-// of memory is limit_exceeded ("... out of memory"). Throws nothing.
+// of memory is out_of_memory ("... out of memory"). Throws nothing.
 // The result owns its data (nothing points into `document`); its strings
 // are valid UTF-8, so it can be written as is. A missing member takes its
 // empty value, except framework.spec_version, which defaults to
@@ -124,7 +127,7 @@ class Emitter {
 void write_state(const TransientSnapshot& state, std::ostream& out);
 
 // The canonical document for `state` as a string (see write_state). Errors:
-// limit_exceeded ("writing a state document: out of memory") when the
+// out_of_memory ("writing a state document: out of memory") when the
 // document does not fit in memory. Throws nothing.
 Result<std::string> to_json(const TransientSnapshot& state);
 
