@@ -448,6 +448,73 @@ TEST_CASE("verify checks spec_version as expected", "[cli]") {
   CHECK(info_json(dir.file("v7.bbsnap"))["spec_version"] == 7);
 }
 
+TEST_CASE("--expect-spec-version takes plain decimal only; anything else is a usage error", "[cli]") {
+  TempDir dir;
+  json doc = json::parse(read_text(kSpecDir / "examples" / "full.json"));
+  doc["framework"]["spec_version"] = 10;
+  pack("-", dir.file("v10.bbsnap"), doc.dump());
+  CHECK_EXIT(run_bbsnap({"verify", dir.file("v10.bbsnap"), "--expect-spec-version", "10"}), 0);
+  CHECK_EXIT(run_bbsnap({"verify", dir.file("v10.bbsnap"), "--expect-spec-version", "4294967295"}), 1);
+  // CLI11 alone read "010" as octal 8 and "0x1" as 1, and took "+1", " 1" and "" (as 0).
+  for (const char* spelling : {"010", "0x1", "+1", " 1", "1 ", "", "-1", "1e1", "4294967296", "ten"}) {
+    INFO("--expect-spec-version '" << spelling << "'");
+    RunResult r = run_bbsnap({"verify", dir.file("v10.bbsnap"), "--expect-spec-version", spelling});
+    CHECK_EXIT(r, 2);
+    CHECK(one_line(r.err));
+    CHECK(r.err.find("expected a decimal number") != std::string::npos);
+  }
+}
+
+TEST_CASE("dump -o and pack keep the permission bits of the file they replace", "[cli]") {
+  TempDir dir;
+  pack((kSpecDir / "examples" / "full.json").string(), dir.file("s.bbsnap"));
+  write_text(dir.file("s.json"), "private");
+  const auto owner_only = fs::perms::owner_read | fs::perms::owner_write;
+  fs::permissions(dir.file("s.json"), owner_only);
+  fs::permissions(dir.file("s.bbsnap"), owner_only);
+  CHECK_EXIT(run_bbsnap({"dump", dir.file("s.bbsnap"), "-o", dir.file("s.json")}), 0);
+  pack(dir.file("s.json"), dir.file("s.bbsnap"));
+  CHECK(fs::status(dir.file("s.json")).permissions() == owner_only);
+  CHECK(fs::status(dir.file("s.bbsnap")).permissions() == owner_only);
+  CHECK(read_text(dir.file("s.json")) == dump(dir.file("s.bbsnap")));
+}
+
+TEST_CASE("running out of memory is exit 2 with one line, not invalid data", "[cli]") {
+  TempDir dir;
+  // A valid 40 MB document, read under an address-space limit that leaves
+  // room to start but not to hold the document and its parse (the tool's own
+  // read or the library's parse runs out, depending on the machine).
+  const json slot = {{"site", 1}, {"exec", 1}, {"value", std::string(40 << 20, 'a')}};
+  write_text(dir.file("big.json"), json{{"slot_table", json::array({slot})}}.dump());
+  const std::string limited = "ulimit -v 100000 && exec \"$0\" \"$@\"";
+  if (run_program("/bin/sh", {"-c", limited, bbsnap_path(), "--version"}).exit_code != 0) {
+    // A sanitizer build reserves terabytes of address space at start.
+    WARN("skipped: bbsnap cannot start under a 100 MB address-space limit");
+    return;
+  }
+  RunResult r =
+      run_program("/bin/sh", {"-c", limited, bbsnap_path(), "pack", dir.file("big.json"), dir.file("out.bbsnap")});
+  CHECK_EXIT(r, 2);
+  CHECK(one_line(r.err));
+  CHECK(r.err.find("out of memory") != std::string::npos);
+  CHECK_FALSE(fs::exists(dir.file("out.bbsnap")));
+}
+
+TEST_CASE("a reader that closes the pipe early is an I/O error: exit 2, not death by SIGPIPE", "[cli]") {
+  TempDir dir;
+  // A dump far larger than a pipe's buffer, so that writes go on after the
+  // reader is gone.
+  json doc = json::parse(read_text(kSpecDir / "examples" / "full.json"));
+  doc["slot_table"][0]["value"] = std::string(4 << 20, 'a');
+  pack("-", dir.file("big.bbsnap"), doc.dump());
+  RunResult r = run_program("/bin/bash", {"-c", "\"$0\" dump \"$1\" | head -c 1 >/dev/null; echo ${PIPESTATUS[0]}",
+                                          bbsnap_path(), dir.file("big.bbsnap")});
+  CHECK_EXIT(r, 0);
+  CHECK(r.out == "2\n");
+  CHECK(one_line(r.err));
+  CHECK(r.err.find("cannot write standard output") != std::string::npos);
+}
+
 TEST_CASE("info shows the header and every section with its entries", "[cli]") {
   TempDir dir;
   const std::string file = dir.file("full.bbsnap");

@@ -1,8 +1,10 @@
 // bbsnap: the command-line tool for .bbsnap snapshot files. Each command lives
 // in its own file (pack.cc, dump.cc, verify.cc, info.cc, diff.cc); this one
 // parses the command line and maps every failure to the common exit codes.
+#include <csignal>
 #include <cstdio>
 #include <exception>
+#include <new>
 #include <string>
 
 #include <CLI/CLI.hpp>
@@ -19,8 +21,9 @@ namespace {
 constexpr const char* kFooter =
     "Exit status (every command): 0 success (diff: no difference); 1 the data is\n"
     "invalid: a corrupt or refused snapshot, an invalid state document (diff: the states\n"
-    "differ); 2 usage or I/O error. Errors are one line on standard error, naming the\n"
-    "JSON path in a document, or the section and byte offset in a snapshot.\n"
+    "differ); 2 usage or I/O error, or out of memory. Errors are one line on standard\n"
+    "error, naming the JSON path in a document, or the section and byte offset in a\n"
+    "snapshot.\n"
     "\n"
     "Examples:\n"
     "  bbsnap pack state.json checkpoint.bbsnap\n"
@@ -41,6 +44,10 @@ std::string command_path(const CLI::App& app) {
 
 int main(int argc, char** argv) {
   using namespace bbsnap::tool;
+  // A reader that stops early (`bbsnap dump F | head`) would otherwise kill
+  // the process with SIGPIPE (status 141, no message); ignored, the write
+  // fails with EPIPE and the command reports it and exits 2, as documented.
+  std::signal(SIGPIPE, SIG_IGN);
   CLI::App app("bbsnap " BBSNAP_VERSION ": pack, check, inspect and compare .bbsnap snapshot files", "bbsnap");
   app.set_version_flag("--version", "bbsnap " BBSNAP_VERSION " (file format version " +
                                         std::to_string(bbsnap::format::kFormatVersion) + ")");
@@ -70,7 +77,10 @@ int main(int argc, char** argv) {
     }
     std::fprintf(stderr, "%s: %s (see %s --help)\n", command.c_str(), message.c_str(), command.c_str());
     return kUsage;
-  } catch (const std::exception& e) {  // e.g. out of memory: nothing was committed
+  } catch (const std::bad_alloc&) {  // in the tool's own code (the library returns out_of_memory)
+    std::fputs("bbsnap: out of memory\n", stderr);  // nothing that allocates again
+    return kUsage;
+  } catch (const std::exception& e) {  // nothing was committed
     std::fprintf(stderr, "bbsnap: %s\n", e.what());
     return kUsage;
   }

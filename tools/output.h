@@ -2,23 +2,31 @@
 // appears whole or not at all.
 #pragma once
 
+#include <functional>
 #include <memory>
+#include <optional>
 #include <ostream>
+#include <span>
 #include <streambuf>
 #include <string>
 #include <vector>
 
 #include "bbsnap/status.h"
 
+namespace bbsnap {
+class AtomicFileSink;
+}
+
 namespace bbsnap::tool {
 
-// A buffered std::streambuf over a file descriptor that remembers the first
-// write error (errno), so that a full disk or a closed pipe is reported.
-class FdBuf final : public std::streambuf {
+// A buffered std::streambuf that hands full buffers to `write` and keeps the
+// first error it returns, so that a full disk or a closed pipe is reported.
+class BufferedOut final : public std::streambuf {
  public:
-  explicit FdBuf(int fd);
-  ~FdBuf() override;
-  int error() const { return error_; }
+  using Write = std::function<Status(std::span<const std::uint8_t>)>;
+  explicit BufferedOut(Write write);
+  ~BufferedOut() override;
+  const std::optional<Error>& error() const { return error_; }
 
  protected:
   int_type overflow(int_type ch) override;
@@ -26,18 +34,19 @@ class FdBuf final : public std::streambuf {
 
  private:
   bool flush_buffer();
-  int fd_;
-  int error_ = 0;
+  Write write_;
+  std::optional<Error> error_;
   std::vector<char> buffer_;
 };
 
 // Text output to standard output (`path` empty or "-") or to `path`.
 //
-// For a path, the bytes go to a temporary file beside it ("<path>.tmp.*"),
-// which commit() fsyncs, renames over `path` and makes durable with an fsync
-// of the directory; without a successful commit() the temporary is removed
-// and `path` keeps whatever it held. The library's atomic sink is internal,
-// so this repeats its few steps for text.
+// For a path, the bytes go through the library's crash-safe file sink (the
+// one write_snapshot uses): a temporary file beside `path`, which commit()
+// fsyncs, renames over `path` and makes durable with an fsync of the
+// directory; the new file keeps the mode of the one it replaces. Without a
+// successful commit() the temporary is removed and `path` keeps whatever it
+// held.
 class Output {
  public:
   static Result<std::unique_ptr<Output>> open(const std::string& path);
@@ -47,18 +56,15 @@ class Output {
 
   std::ostream& stream() { return stream_; }
   // False once a write has failed (the rest of the output is pointless).
-  bool good() const { return buf_.error() == 0 && stream_.good(); }
+  bool good() const { return !buf_.error() && stream_.good(); }
   // Flushes; for a file, fsync + rename + directory fsync. Errors: io.
   Status commit();
 
  private:
-  Output(std::string path, std::string temp_path, int fd);
-  Error write_error() const;
+  explicit Output(std::unique_ptr<AtomicFileSink> file);  // nullptr: standard output
 
-  std::string path_;       // empty: standard output
-  std::string temp_path_;  // empty: standard output, or committed
-  int fd_;
-  FdBuf buf_;
+  std::unique_ptr<AtomicFileSink> file_;
+  BufferedOut buf_;
   std::ostream stream_;
 };
 

@@ -1,5 +1,7 @@
 // bbsnap verify SNAP.bbsnap [--expect-spec-version N]: full verification.
+#include <charconv>
 #include <cstdio>
+#include <limits>
 #include <memory>
 #include <string>
 
@@ -16,6 +18,19 @@ struct VerifyOptions {
   std::string snapshot;
   std::uint32_t expected_spec_version = kCurrentSpecVersion;
 };
+
+// CLI11 alone reads "010" as octal 8 and "0x1" as 1, and accepts "+1", " 1"
+// and "" (as 0): a typo would check the file against another version. The
+// option takes what a spec_version is written as everywhere else (JSON
+// numbers): decimal digits without a leading zero, up to 2^32 - 1.
+std::string refuse_unless_plain_decimal_u32(const std::string& text) {
+  const std::string refusal = "expected a decimal number from 0 to 4294967295, got '" + text + "'";
+  if (text.empty() || (text.size() > 1 && text[0] == '0')) return refusal;
+  std::uint32_t value = 0;
+  const auto [stop, error] = std::from_chars(text.data(), text.data() + text.size(), value, 10);
+  if (error != std::errc{} || stop != text.data() + text.size()) return refusal;
+  return {};
+}
 
 int run(const VerifyOptions& options) {
   // Full mode checks everything before it returns: header, section table,
@@ -52,7 +67,8 @@ void add_verify_command(CLI::App& app, int& exit_code) {
   cmd->add_option("SNAP", options->snapshot, "the snapshot to check")->required();
   cmd->add_option("--expect-spec-version", options->expected_spec_version,
                   "the spec_version the snapshot must hold")
-      ->default_val(kCurrentSpecVersion);
+      ->default_val(kCurrentSpecVersion)
+      ->check(CLI::Validator(refuse_unless_plain_decimal_u32, "UINT"));
   cmd->footer(
       "Checks the header, the section table, every checksum (metadata and slot values),\n"
       "every FlatBuffer, the zero padding and the semantic rules (UTF-8 strings, map keys\n"
