@@ -4,7 +4,8 @@
 // Each function has the contract of the POSIX call of the same name,
 // including returning -1 and setting errno on failure: the writer reports
 // errno's text in its io error. Override any subset; the defaults are the
-// real calls.
+// real calls. Not behind this seam: the stat(2) of the destination and the
+// fchmod(2) of the temporary file that keep a replaced file's mode.
 #pragma once
 
 #include <sys/types.h>
@@ -22,7 +23,8 @@ namespace bbsnap {
 class FileOps {
  public:
   virtual ~FileOps() = default;
-  // The temporary file "<path>.tmp.<pid>.<n>.<attempt>" (O_CREAT | O_EXCL:
+  // The temporary file "<path>.tmp.<pid>.<n>.<attempt>" (its file name cut
+  // to 200 bytes before the suffix), mode 0666 (O_CREAT | O_EXCL:
   // on EEXIST the writer tries another name), and the destination's
   // directory (O_RDONLY | O_DIRECTORY) for its fsync.
   virtual int open(const char* path, int flags, mode_t mode) const;
