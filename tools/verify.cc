@@ -1,12 +1,11 @@
 // bbsnap verify SNAP.bbsnap [--expect-spec-version N]: full verification.
-#include <charconv>
 #include <cstdio>
-#include <limits>
 #include <memory>
 #include <string>
 
 #include <CLI/CLI.hpp>
 
+#include "canonical_decimal.h"
 #include "common.h"
 
 namespace bbsnap::tool {
@@ -22,14 +21,10 @@ struct VerifyOptions {
 // CLI11 alone reads "010" as octal 8 and "0x1" as 1, and accepts "+1", " 1"
 // and "" (as 0): a typo would check the file against another version. The
 // option takes what a spec_version is written as everywhere else (JSON
-// numbers): decimal digits without a leading zero, up to 2^32 - 1.
+// numbers, map keys): canonical decimal, up to 2^32 - 1.
 std::string refuse_unless_plain_decimal_u32(const std::string& text) {
-  const std::string refusal = "expected a decimal number from 0 to 4294967295, got '" + text + "'";
-  if (text.empty() || (text.size() > 1 && text[0] == '0')) return refusal;
-  std::uint32_t value = 0;
-  const auto [stop, error] = std::from_chars(text.data(), text.data() + text.size(), value, 10);
-  if (error != std::errc{} || stop != text.data() + text.size()) return refusal;
-  return {};
+  if (parse_canonical_decimal<std::uint32_t>(text)) return {};
+  return "expected a decimal number from 0 to 4294967295, got '" + text + "'";
 }
 
 int run(const VerifyOptions& options) {

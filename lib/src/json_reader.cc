@@ -7,7 +7,6 @@
 // never deeper than the shape, and neither is nlohmann's own state (it stops
 // as soon as a callback returns false).
 #include <algorithm>
-#include <charconv>
 #include <concepts>
 #include <cstdint>
 #include <limits>
@@ -26,6 +25,7 @@
 
 #include "bbsnap/json.h"
 #include "boundary.h"
+#include "canonical_decimal.h"
 #include "json_shape.h"
 
 namespace bbsnap::json {
@@ -268,19 +268,6 @@ class ListFrame final : public ArrayFrame {
   std::vector<T>& list_;
 };
 
-// Numeric keys must be canonical so that each number has one spelling:
-// otherwise "1" and "01" would be two keys for one entry. std::from_chars
-// takes ASCII digits only (no space, no sign for unsigned types).
-template <std::unsigned_integral K>
-std::optional<K> parse_canonical(std::string_view text) {
-  if (text.empty() || (text.size() > 1 && text.front() == '0')) return std::nullopt;
-  K value{};
-  const char* end = text.data() + text.size();
-  const auto [stop, error] = std::from_chars(text.data(), end, value);
-  if (error != std::errc{} || stop != end) return std::nullopt;
-  return value;
-}
-
 template <class K, class V>
 class MapFrame final : public Frame {
  public:
@@ -291,7 +278,7 @@ class MapFrame final : public Frame {
     if constexpr (std::is_same_v<K, std::string>) {
       key = std::move(name);
     } else {
-      key = parse_canonical<K>(name);
+      key = parse_canonical_decimal<K>(name);  // one spelling per key
       if (!key) return "expected a " + std::string(expected_name<K>()) + " key in canonical decimal";
     }
     const auto [entry, inserted] = map_.try_emplace(std::move(*key));

@@ -35,7 +35,8 @@ Error io_error(const std::string& what, const std::string& path, int err) {
 std::string temp_path_for(const std::string& path, unsigned attempt) {
   constexpr std::size_t kMaxNameBytes = 200;
   static std::atomic<unsigned> counter{0};
-  const std::size_t name_start = path.rfind('/') == std::string::npos ? 0 : path.rfind('/') + 1;
+  const std::size_t slash = path.rfind('/');
+  const std::size_t name_start = slash == std::string::npos ? 0 : slash + 1;
   const std::string base = path.substr(0, name_start + std::min(kMaxNameBytes, path.size() - name_start));
   return base + ".tmp." + std::to_string(::getpid()) + "." + std::to_string(counter++) + "." +
          std::to_string(attempt);
