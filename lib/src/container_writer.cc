@@ -30,10 +30,11 @@ Status ContainerWriter::begin_section() {
   return s;
 }
 
-Result<std::uint64_t> ContainerWriter::append_payload(std::span<const std::uint8_t> bytes) {
+Result<std::uint64_t> ContainerWriter::append_payload(std::span<const std::uint8_t> bytes, Lifetime lifetime) {
   if (Status s = pad_to_alignment(); !s) return std::move(s).error();
   std::uint64_t offset = position();
-  if (Status s = sink_.append(bytes); !s) return std::move(s).error();
+  Status s = lifetime == Lifetime::until_finish ? sink_.append_borrowed(bytes) : sink_.append(bytes);
+  if (!s) return std::move(s).error();
   return offset;
 }
 
