@@ -1,18 +1,13 @@
-// sink.cc's sinks. AtomicFileSink: whatever the sizes of the appends, copied
-// or borrowed, the file holds exactly the bytes appended, every write but the
-// last covers whole 2 MiB blocks at block boundaries (so that the page cache
-// keeps the file in 2 MiB folios; see sink.cc) in one call, and borrowed
-// bytes go to the kernel from the caller's memory. MemorySink: whatever its first
+// sink.cc's sinks. AtomicFileSink: whatever the sizes of the appends, the
+// file holds exactly the bytes appended, and every write() but the last
+// covers whole 2 MiB blocks at block boundaries (so that the page cache keeps
+// the file in 2 MiB folios; see sink.cc). MemorySink: whatever its first
 // capacity, it hands back exactly the bytes appended and overwritten, in one
 // 64-byte aligned buffer.
 #include <catch2/catch.hpp>
 
-#include <sys/uio.h>
-
 #include <algorithm>
-#include <climits>
 #include <cstdint>
-#include <deque>
 #include <random>
 #include <span>
 #include <vector>
@@ -51,24 +46,6 @@ std::vector<std::uint8_t> bytes_at(std::uint64_t place, std::uint64_t size, std:
   return bytes;
 }
 
-// The file holds exactly `expected`, and every write but the last covers
-// whole blocks at block boundaries, each in one call of at most IOV_MAX
-// pieces.
-void check_written(const std::string& path, const std::vector<std::uint8_t>& expected,
-                   const bbsnap::testing::RecordingFileOps& ops) {
-  CHECK(bbsnap::testing::read_file(path) == expected);
-  const auto& writes = ops.writes;
-  REQUIRE(!writes.empty());
-  CHECK(writes.back().offset + writes.back().size == expected.size());
-  for (std::size_t i = 0; i < writes.size(); ++i) {
-    INFO("write " << i << " of " << writes.size() << " at " << writes[i].offset << ", " << writes[i].size
-                  << " bytes in " << writes[i].pieces << " pieces");
-    CHECK(writes[i].offset % kBlock == 0);
-    CHECK(writes[i].pieces <= IOV_MAX);
-    if (i + 1 < writes.size()) CHECK(writes[i].size % kBlock == 0);
-  }
-}
-
 }  // namespace
 
 TEST_CASE("the file sink writes exactly what was appended, in whole aligned blocks but the last", "[sink]") {
@@ -90,52 +67,15 @@ TEST_CASE("the file sink writes exactly what was appended, in whole aligned bloc
       }
       REQUIRE((*sink)->commit().ok());
     }
-    check_written(path, expected, ops);
-  }
-}
-
-TEST_CASE("borrowed bytes are written from the caller's memory, in the same whole aligned blocks", "[sink]") {
-  bbsnap::testing::TempDir dir;
-  for (std::uint64_t seed = 0; seed < 12; ++seed) {
-    INFO("seed " << seed);
-    std::mt19937_64 rng(seed);
-    std::vector<std::uint8_t> expected;
-    std::deque<std::vector<std::uint8_t>> lent;  // alive and unchanged until commit()
-    bbsnap::testing::RecordingFileOps ops;
-    const std::string path = dir.file("b" + std::to_string(seed));
-    {
-      auto sink = AtomicFileSink::create(path, ops, false);
-      REQUIRE(sink.ok());
-      // Seeds 0-5: the sizes above, half of them borrowed. Seeds 6-11: runs
-      // of 64-byte paddings and 1-3 KiB values, as the writer appends M's
-      // slots, with 1 KiB values crowding a block past IOV_MAX pieces.
-      const int appends = seed < 6 ? 24 : 6000;
-      for (int i = 0; i < appends; ++i) {
-        const std::uint64_t size = seed < 6 ? next_size(rng) : i % 2 ? rng() % 64 : 1024 + (seed < 9 ? 0 : rng() % 2048);
-        const bool borrowed = seed < 6 ? rng() % 2 == 0 : i % 2 == 0;
-        std::vector<std::uint8_t> bytes = bytes_at(expected.size(), size, seed);
-        expected.insert(expected.end(), bytes.begin(), bytes.end());
-        if (borrowed) {
-          REQUIRE((*sink)->append_borrowed(lent.emplace_back(std::move(bytes))).ok());
-        } else {
-          REQUIRE((*sink)->append(bytes).ok());
-        }
-        REQUIRE((*sink)->position() == expected.size());
-      }
-      REQUIRE((*sink)->commit().ok());
+    CHECK(bbsnap::testing::read_file(path) == expected);
+    const auto& writes = ops.writes;
+    REQUIRE(!writes.empty());
+    CHECK(writes.back().offset + writes.back().size == expected.size());
+    for (std::size_t i = 0; i < writes.size(); ++i) {
+      INFO("write " << i << " of " << writes.size() << " at " << writes[i].offset << ", " << writes[i].size << " bytes");
+      CHECK(writes[i].offset % kBlock == 0);
+      if (i + 1 < writes.size()) CHECK(writes[i].size % kBlock == 0);
     }
-    check_written(path, expected, ops);
-    // Every borrowed append of 1 KiB or more while pieces were left was
-    // written from where it is: at least one piece points into lent memory.
-    const auto lent_piece = [&](const iovec& piece) {
-      const auto* p = static_cast<const std::uint8_t*>(piece.iov_base);
-      return std::any_of(lent.begin(), lent.end(), [&](const std::vector<std::uint8_t>& v) {
-        return !v.empty() && p >= v.data() && p < v.data() + v.size();
-      });
-    };
-    const auto borrowed_pieces = std::count_if(ops.pieces.begin(), ops.pieces.end(), lent_piece);
-    if (seed >= 6) CHECK(borrowed_pieces > 1000);
-    if (seed < 6) CHECK(borrowed_pieces > 0);
   }
 }
 

@@ -40,7 +40,7 @@ const char* op_name(Op op) {
   switch (op) {
     case Op::open: return "open";
     case Op::open_dir: return "open(directory)";
-    case Op::write: return "write or writev";
+    case Op::write: return "write";
     case Op::pwrite: return "pwrite";
     case Op::fsync: return "fsync";
     case Op::fsync_dir: return "fsync(directory)";
@@ -91,15 +91,6 @@ class FaultyFileOps final : public FileOps {
       return *r;
     }
     return FileOps::write(fd, data, size);
-  }
-  // Counted and failed as write(): both append.
-  ssize_t writev(int fd, const struct iovec* pieces, int count) const override {
-    const std::size_t size = bbsnap::testing::total_size(pieces, count);
-    if (std::optional<ssize_t> r = write_fault(
-            Op::write, size, [&](std::size_t n) { return bbsnap::testing::writev_prefix(fd, pieces, count, n); })) {
-      return *r;
-    }
-    return FileOps::writev(fd, pieces, count);
   }
   ssize_t pwrite(int fd, const void* data, std::size_t size, off_t offset) const override {
     if (std::optional<ssize_t> r =
@@ -204,10 +195,6 @@ class DribblingFileOps final : public FileOps {
   ssize_t write(int fd, const void* data, std::size_t size) const override {
     ++writes;
     return FileOps::write(fd, data, std::min<std::size_t>(size, 4093));
-  }
-  ssize_t writev(int fd, const struct iovec* pieces, int count) const override {
-    ++writes;
-    return bbsnap::testing::writev_prefix(fd, pieces, count, 4093);
   }
   ssize_t pwrite(int fd, const void* data, std::size_t size, off_t offset) const override {
     ++writes;
@@ -520,32 +507,6 @@ TEST_CASE("appends reach the file as whole 2 MiB blocks at 2 MiB boundaries, the
       if (i + 1 < writes.size()) CHECK(writes[i].size % kBlock == 0);
     }
     CHECK(writes.back().offset + writes.back().size == b_bytes.size());
-  }
-}
-
-// write_snapshot keeps the model until the file is finished, so the sink can
-// write its values from where they are; add_slot()'s caller may free a value
-// as soon as the call returns, so the streaming writer copies every one.
-TEST_CASE("write_snapshot writes slot values from the model's memory; the streaming writer copies them") {
-  const TransientSnapshot b = state_b();
-  const auto points_into_a_value = [&](const iovec& piece) {
-    const auto* p = static_cast<const std::uint8_t*>(piece.iov_base);
-    return std::any_of(b.slot_table.begin(), b.slot_table.end(), [&](const auto& slot) {
-      const SlotValue& value = slot.second;
-      return value && !value->empty() && p >= value->data() && p < value->data() + value->size();
-    });
-  };
-  for (Api api : {Api::write_snapshot, Api::streaming}) {
-    RecordingFileOps ops;
-    TempDir dir;
-    REQUIRE_OK(write_with(api, dir.file("s.bbsnap"), b, {.durable = false, .file_ops = &ops}));
-    CHECK(read_back(dir.file("s.bbsnap")) == b);
-    const auto from_the_model = std::count_if(ops.pieces.begin(), ops.pieces.end(), points_into_a_value);
-    if (api == Api::write_snapshot) {
-      CHECK(from_the_model >= 43);  // the 300 KiB and 20 KiB values, in pieces at block boundaries
-    } else {
-      CHECK(from_the_model == 0);
-    }
   }
 }
 

@@ -30,11 +30,10 @@ Status ContainerWriter::begin_section() {
   return s;
 }
 
-Result<std::uint64_t> ContainerWriter::append_payload(std::span<const std::uint8_t> bytes, Lifetime lifetime) {
+Result<std::uint64_t> ContainerWriter::append_payload(std::span<const std::uint8_t> bytes) {
   if (Status s = pad_to_alignment(); !s) return std::move(s).error();
   std::uint64_t offset = position();
-  Status s = lifetime == Lifetime::until_finish ? sink_.append_borrowed(bytes) : sink_.append(bytes);
-  if (!s) return std::move(s).error();
+  if (Status s = sink_.append(bytes); !s) return std::move(s).error();
   return offset;
 }
 

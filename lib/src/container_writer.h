@@ -22,11 +22,8 @@ class ContainerWriter {
   // Opens a section at the next 64-byte boundary.
   Status begin_section();
   // Appends payload bytes to the open section at the next 64-byte boundary
-  // and returns their absolute file offset. `lifetime` is how long the
-  // caller keeps the bytes valid and unchanged: until_finish lets the sink
-  // write them later from where they are (Sink::append_borrowed).
-  enum class Lifetime { until_return, until_finish };
-  Result<std::uint64_t> append_payload(std::span<const std::uint8_t> bytes, Lifetime lifetime);
+  // and returns their absolute file offset.
+  Result<std::uint64_t> append_payload(std::span<const std::uint8_t> bytes);
   // Closes the open section: pads the payload to 64 bytes, appends the
   // metadata and records the table entry with its checksum.
   Status end_section(format::SectionKind kind, std::span<const std::uint8_t> metadata);

@@ -2,14 +2,12 @@
 
 #include <fcntl.h>
 #include <stdio.h>
-#include <sys/uio.h>
 #include <unistd.h>
 
 namespace bbsnap {
 
 int FileOps::open(const char* path, int flags, mode_t mode) const { return ::open(path, flags, mode); }
 ssize_t FileOps::write(int fd, const void* data, std::size_t size) const { return ::write(fd, data, size); }
-ssize_t FileOps::writev(int fd, const struct iovec* pieces, int count) const { return ::writev(fd, pieces, count); }
 ssize_t FileOps::pwrite(int fd, const void* data, std::size_t size, off_t offset) const {
   return ::pwrite(fd, data, size, offset);
 }

@@ -2,13 +2,11 @@
 
 #include <fcntl.h>
 #include <sys/stat.h>
-#include <sys/uio.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <atomic>
 #include <cerrno>
-#include <climits>
 #include <cstring>
 #include <filesystem>
 
@@ -25,13 +23,6 @@ namespace {
 // a checkpoint pays the same (full verification of M: 4.0 -> 3.3 ms, lazy
 // open + first lookup: 49 -> 38 us).
 constexpr std::size_t kBlock = 2 << 20;
-
-// A borrowed append shorter than this is copied: the kernel's per-piece
-// work outweighs copying a few hundred bytes. Past kMaxPieces (IOV_MAX,
-// what one writev takes) pieces in a block, borrowed appends are copied
-// too, so that a block is always one call.
-constexpr std::size_t kMinBorrowed = 1024;
-constexpr std::size_t kMaxPieces = IOV_MAX;
 
 Error io_error(const std::string& what, const std::string& path, int err) {
   return Error::of(ErrorCode::io, what + " " + path + ": " + std::strerror(err));
@@ -121,7 +112,6 @@ Result<std::unique_ptr<AtomicFileSink>> AtomicFileSink::create(const std::string
 AtomicFileSink::AtomicFileSink(std::string path, const FileOps& ops, bool durable)
     : path_(std::move(path)), fd_(-1), ops_(ops), durable_(durable) {
   buffer_ = std::make_unique_for_overwrite<std::uint8_t[]>(kBlock);
-  pieces_.reserve(kMaxPieces);
 }
 
 AtomicFileSink::~AtomicFileSink() {
@@ -135,96 +125,33 @@ void AtomicFileSink::discard() {
   ops_.unlink(temp_path_.c_str());
 }
 
-// The pending bytes always start at a block boundary of the file: they are
-// written only when they fill the block, so the file's length is a multiple
-// of kBlock between appends. Whole blocks of a large append go straight from
-// the caller's memory; only its head (up to the next boundary) and tail are
-// copied.
+// The buffer always starts at a block boundary of the file: it is written
+// only when full, so the file's length is a multiple of kBlock between
+// appends. Whole blocks of a large append go straight from the caller's
+// memory; only its head (up to the next boundary) and tail are copied.
 Status AtomicFileSink::append(std::span<const std::uint8_t> bytes) {
   position_ += bytes.size();
-  for (;;) {
-    if (Status s = write_whole_blocks(bytes); !s || bytes.empty()) return s;
-    const std::size_t n = std::min(bytes.size(), kBlock - pending_);
-    std::memcpy(buffer_.get() + buffered_, bytes.data(), n);  // buffered_ + n <= pending_ + n <= kBlock
-    add_piece(buffer_.get() + buffered_, n);
+  while (!bytes.empty()) {
+    if (buffered_ == 0 && bytes.size() >= kBlock) {
+      const std::size_t whole_blocks = bytes.size() / kBlock * kBlock;
+      if (Status s = write_all(bytes.first(whole_blocks)); !s) return s;
+      bytes = bytes.subspan(whole_blocks);
+      continue;
+    }
+    const std::size_t n = std::min(bytes.size(), kBlock - buffered_);
+    std::memcpy(buffer_.get() + buffered_, bytes.data(), n);
     buffered_ += n;
     bytes = bytes.subspan(n);
-    if (pending_ == kBlock) {
+    if (buffered_ == kBlock) {
       if (Status s = flush(); !s) return s;
     }
   }
+  return {};
 }
 
-// The same blocks and boundaries as append(), with the caller's bytes as
-// pieces of their own. A piece is borrowed only while two places are left,
-// so that a copied piece after it still fits (copied pieces that follow one
-// another share one run of buffer_).
-Status AtomicFileSink::append_borrowed(std::span<const std::uint8_t> bytes) {
-  if (bytes.size() < kMinBorrowed) return append(bytes);
-  position_ += bytes.size();
-  for (;;) {
-    if (Status s = write_whole_blocks(bytes); !s || bytes.empty()) return s;
-    if (pieces_.size() + 2 > kMaxPieces) {
-      position_ -= bytes.size();  // append() counts the rest
-      return append(bytes);
-    }
-    const std::size_t n = std::min(bytes.size(), kBlock - pending_);
-    add_piece(bytes.data(), n);
-    bytes = bytes.subspan(n);
-    if (pending_ == kBlock) {
-      if (Status s = flush(); !s) return s;
-    }
-  }
-}
-
-// With nothing pending, the whole blocks at the front of `bytes` are written
-// from where they are and taken off it.
-Status AtomicFileSink::write_whole_blocks(std::span<const std::uint8_t>& bytes) {
-  if (pending_ != 0 || bytes.size() < kBlock) return {};
-  const std::size_t whole_blocks = bytes.size() / kBlock * kBlock;
-  Status s = write_all(bytes.first(whole_blocks));
-  bytes = bytes.subspan(whole_blocks);
-  return s;
-}
-
-void AtomicFileSink::add_piece(const std::uint8_t* data, std::size_t size) {
-  pending_ += size;
-  if (!pieces_.empty()) {
-    iovec& last = pieces_.back();
-    if (static_cast<const std::uint8_t*>(last.iov_base) + last.iov_len == data) {
-      last.iov_len += size;
-      return;
-    }
-  }
-  pieces_.push_back({const_cast<std::uint8_t*>(data), size});  // writev's iovec is not const; it only reads
-}
-
-// Writes every pending piece: one write() when they are all one run of
-// buffer_, else one writev(); a short write goes on from where it stopped.
 Status AtomicFileSink::flush() {
-  Status s;
-  if (pieces_.size() == 1) {
-    s = write_all({static_cast<const std::uint8_t*>(pieces_[0].iov_base), pieces_[0].iov_len});
-  }
-  for (std::size_t first = 0; s && pieces_.size() > 1 && first < pieces_.size();) {
-    const ssize_t n = ops_.writev(fd_, pieces_.data() + first, static_cast<int>(pieces_.size() - first));
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) {
-      s = io_error(n < 0 ? "cannot write" : "cannot write (no progress)", temp_path_, n < 0 ? errno : EIO);
-      break;
-    }
-    for (auto written = static_cast<std::size_t>(n); written > 0 && first < pieces_.size();) {
-      iovec& piece = pieces_[first];
-      const std::size_t taken = std::min(written, piece.iov_len);
-      piece.iov_base = static_cast<std::uint8_t*>(piece.iov_base) + taken;
-      piece.iov_len -= taken;
-      written -= taken;
-      if (piece.iov_len == 0) ++first;
-    }
-  }
-  pieces_.clear();
+  Status s = write_all({buffer_.get(), buffered_});
   buffered_ = 0;
-  pending_ = 0;
   return s;
 }
 

@@ -1,8 +1,6 @@
 // Where the writer's bytes go: memory, or a file written crash-safely.
 #pragma once
 
-#include <sys/uio.h>
-
 #include <cstdint>
 #include <memory>
 #include <span>
@@ -19,10 +17,6 @@ class Sink {
  public:
   virtual ~Sink() = default;
   virtual Status append(std::span<const std::uint8_t> bytes) = 0;
-  // The same, for bytes that stay valid and unchanged until commit() or
-  // the sink's destruction: a sink may then write them later, straight from
-  // the caller's memory, instead of copying them.
-  virtual Status append_borrowed(std::span<const std::uint8_t> bytes) { return append(bytes); }
   // Rewrites bytes already appended (the header, once the table is known).
   virtual Status overwrite(std::uint64_t offset, std::span<const std::uint8_t> bytes) = 0;
   // Makes everything appended the final result.
@@ -64,14 +58,11 @@ class AtomicFileSink final : public Sink {
   AtomicFileSink& operator=(const AtomicFileSink&) = delete;
 
   Status append(std::span<const std::uint8_t> bytes) override;
-  Status append_borrowed(std::span<const std::uint8_t> bytes) override;
   Status overwrite(std::uint64_t offset, std::span<const std::uint8_t> bytes) override;
   Status commit() override;
 
  private:
   AtomicFileSink(std::string path, const FileOps& ops, bool durable);  // no temporary file yet
-  Status write_whole_blocks(std::span<const std::uint8_t>& bytes);
-  void add_piece(const std::uint8_t* data, std::size_t size);
   Status flush();
   Status write_all(std::span<const std::uint8_t> bytes);
   Status sync_directory();
@@ -83,17 +74,12 @@ class AtomicFileSink final : public Sink {
   const FileOps& ops_;
   bool durable_;
   bool committed_ = false;
-  // The bytes appended since the last block boundary of the file, not
-  // written yet (fewer than a block between appends), as pieces in file
-  // order: runs of `buffer_` and borrowed ranges of the caller's memory.
-  // Appends are gathered so that a million 64-byte slots are not a million
-  // write() calls, and so that every write covers whole aligned blocks
-  // (sink.cc, kBlock); borrowed slot values of a few KiB go to the kernel
-  // from where they are, saving a copy of most of the file's bytes.
+  // Small appends are gathered so that a million 64-byte slots are not a
+  // million write() calls, and so that every write covers whole aligned
+  // blocks (sink.cc, kBlock). A plain array and memcpy: this runs once or
+  // twice per slot.
   std::unique_ptr<std::uint8_t[]> buffer_;
-  std::size_t buffered_ = 0;  // bytes of buffer_ in use
-  std::vector<iovec> pieces_;
-  std::size_t pending_ = 0;   // bytes in pieces_
+  std::size_t buffered_ = 0;
 };
 
 }  // namespace bbsnap

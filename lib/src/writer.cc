@@ -17,10 +17,7 @@ struct SnapshotWriter::Impl {
   Impl(std::unique_ptr<Sink> sink_in, const WriteOptions& options_in)
       : sink(std::move(sink_in)), container(*sink), options(options_in) {}
 
-  // `lifetime`: how long the caller keeps the value's bytes (write_snapshot
-  // keeps its model until the file is finished; add_slot()'s caller may not).
-  Status add_slot(SlotKey key, std::optional<std::span<const std::uint8_t>> value,
-                  ContainerWriter::Lifetime lifetime);
+  Status add_slot(SlotKey key, std::optional<std::span<const std::uint8_t>> value);
   Status close_chunk();
   Status write_section(SectionKind kind, encode::Buffer metadata);
   Status finish(const TransientSnapshot& rest);
@@ -69,8 +66,7 @@ Result<std::unique_ptr<SnapshotWriter::Impl>> make_impl(std::unique_ptr<Sink> si
 
 }  // namespace
 
-Status SnapshotWriter::Impl::add_slot(SlotKey key, std::optional<std::span<const std::uint8_t>> value,
-                                     ContainerWriter::Lifetime lifetime) {
+Status SnapshotWriter::Impl::add_slot(SlotKey key, std::optional<std::span<const std::uint8_t>> value) {
   if (spent) return invalid("the writer is finished or has failed");
   if (last_key && !(*last_key < key)) {
     return invalid("slot (" + std::to_string(key.site) + ", " + std::to_string(key.exec) +
@@ -87,7 +83,7 @@ Status SnapshotWriter::Impl::add_slot(SlotKey key, std::optional<std::span<const
   if (!value) {
     chunk.emplace_back(key.site, key.exec, 0, 0, 0, false);
   } else {
-    Result<std::uint64_t> offset = container.append_payload(*value, lifetime);
+    Result<std::uint64_t> offset = container.append_payload(*value);
     if (!offset) return std::move(offset).error();
     std::uint64_t hash = checksum::value(*value, format::value_hash_seed(format::kFormatVersion, *offset));
     chunk.emplace_back(key.site, key.exec, *offset - container.section_start(), value->size(), hash, true);
@@ -148,14 +144,12 @@ Status SnapshotWriter::Impl::finish(const TransientSnapshot& rest) {
 }
 
 // Shared by write_snapshot and encode_snapshot: the whole-model writer is the
-// streaming writer fed from the model, so both write the same bytes. The
-// model outlives the writer, so its values are lent to the sink, which
-// writes them to the file from where they are instead of copying them.
+// streaming writer fed from the model, so both write the same bytes.
 Status write_state(SnapshotWriter& writer, const TransientSnapshot& state) {
   for (const auto& [key, value] : state.slot_table) {
     std::optional<std::span<const std::uint8_t>> view;
     if (value) view = std::span<const std::uint8_t>(*value);
-    if (Status s = writer.impl_->add_slot(key, view, ContainerWriter::Lifetime::until_finish); !s) return s;
+    if (Status s = writer.impl_->add_slot(key, view); !s) return s;
   }
   return writer.impl_->finish(state);
 }
@@ -222,7 +216,7 @@ Result<SnapshotWriter> SnapshotWriter::create(const std::string& path, const Wri
 Status SnapshotWriter::add_slot(SlotKey key, std::optional<std::span<const std::uint8_t>> value) {
   Status s = guarded("adding a slot", [&]() -> Status {
     if (!impl_) return invalid("this writer was moved from");
-    return impl_->add_slot(key, value, ContainerWriter::Lifetime::until_return);
+    return impl_->add_slot(key, value);
   });
   if (!s && impl_ && s.error().code != ErrorCode::invalid_argument) impl_->spent = true;
   return s;

@@ -5,8 +5,6 @@
 #include <fstream>
 #include <stdexcept>
 
-#include <sys/uio.h>
-
 namespace bbsnap::testing {
 
 TempDir::TempDir() {
@@ -48,35 +46,10 @@ AlignedBuffer with_flipped_byte(std::span<const std::uint8_t> bytes, std::size_t
 ssize_t RecordingFileOps::write(int fd, const void* data, std::size_t size) const {
   const ssize_t n = FileOps::write(fd, data, size);
   if (n > 0) {
-    writes.push_back({end_, static_cast<std::size_t>(n), 1});
+    writes.push_back({end_, static_cast<std::size_t>(n)});
     end_ += static_cast<std::uint64_t>(n);
   }
   return n;
-}
-
-ssize_t RecordingFileOps::writev(int fd, const struct iovec* given, int count) const {
-  const ssize_t n = FileOps::writev(fd, given, count);
-  if (n > 0) {
-    writes.push_back({end_, static_cast<std::size_t>(n), count});
-    end_ += static_cast<std::uint64_t>(n);
-    pieces.insert(pieces.end(), given, given + count);
-  }
-  return n;
-}
-
-std::size_t total_size(const struct iovec* pieces, int count) {
-  std::size_t total = 0;
-  for (int i = 0; i < count; ++i) total += pieces[i].iov_len;
-  return total;
-}
-
-ssize_t writev_prefix(int fd, const struct iovec* pieces, int count, std::size_t limit) {
-  std::vector<iovec> prefix;
-  for (int i = 0; i < count && limit > 0; ++i) {
-    prefix.push_back({pieces[i].iov_base, std::min(limit, pieces[i].iov_len)});
-    limit -= prefix.back().iov_len;
-  }
-  return ::writev(fd, prefix.data(), static_cast<int>(prefix.size()));
 }
 
 OpenOptions on_threads(unsigned threads) {

@@ -34,32 +34,20 @@ void write_file(const std::string& path, const std::vector<std::uint8_t>& bytes)
 // A copy of `bytes` with byte `offset` XORed with `mask`, 64-byte aligned.
 AlignedBuffer with_flipped_byte(std::span<const std::uint8_t> bytes, std::size_t offset, std::uint8_t mask = 0xff);
 
-// The real file operations, recording where each write() or writev() call
-// landed in the file: the writer's 2 MiB blocks are checked with it.
+// The real file operations, recording where each write() call landed in the
+// file: the writer's 2 MiB blocks are checked with it.
 class RecordingFileOps final : public FileOps {
  public:
   struct Write {
     std::uint64_t offset;
     std::size_t size;
-    int pieces;  // 1 for write(); writev()'s count
   };
   ssize_t write(int fd, const void* data, std::size_t size) const override;
-  ssize_t writev(int fd, const struct iovec* pieces, int count) const override;
   mutable std::vector<Write> writes;
-  // Every piece handed to writev(), in order: whether one points into the
-  // caller's memory shows which bytes were written without a copy.
-  mutable std::vector<iovec> pieces;
 
  private:
   mutable std::uint64_t end_ = 0;
 };
-
-// writev() of the first `limit` bytes of the pieces only (a short write),
-// for fault-injecting FileOps.
-ssize_t writev_prefix(int fd, const struct iovec* pieces, int count, std::size_t limit);
-
-// The bytes writev() would write.
-std::size_t total_size(const struct iovec* pieces, int count);
 
 // Full verification on `threads` threads, even on a file below
 // OpenOptions::bytes_per_thread (test files are small).

@@ -9,7 +9,6 @@
 #pragma once
 
 #include <sys/types.h>
-#include <sys/uio.h>
 
 #include <cstddef>
 
@@ -29,13 +28,9 @@ class FileOps {
   // on EEXIST the writer tries another name), and the destination's
   // directory (O_RDONLY | O_DIRECTORY) for its fsync.
   virtual int open(const char* path, int flags, mode_t mode) const;
-  // Appends, by either call: write() for bytes the writer gathered in its
-  // own buffer, writev() where some of the pieces are slot values written
-  // straight from the caller's memory (write_snapshot; at most IOV_MAX
-  // pieces). Short writes are continued and EINTR retried; a return of 0
-  // is reported as EIO.
+  // Appends. Short writes are continued and EINTR retried; a return of 0 is
+  // reported as EIO.
   virtual ssize_t write(int fd, const void* data, std::size_t size) const;
-  virtual ssize_t writev(int fd, const struct iovec* pieces, int count) const;
   // The header, written last at offset 0 once the table is known.
   virtual ssize_t pwrite(int fd, const void* data, std::size_t size, off_t offset) const;
   // The file before the rename and the directory after it; not called when

@@ -19,13 +19,9 @@
 // byte-identical files.
 //
 // The file is written in whole 2 MiB blocks at 2 MiB offsets (the last one
-// excepted), one call each, at most 2 MiB of it buffered: where the file
-// system caches files in large folios, this leaves the new file in 2 MiB
-// folios, and a later open maps it with a tenth of the page faults.
-// write_snapshot hands slot values of 1 KiB and more to the kernel from the
-// state's own memory (writev), without copying them into its buffer; the
-// streaming writer copies them, as its caller may free a value once
-// add_slot returns.
+// excepted), at most 2 MiB of it buffered: where the file system caches
+// files in large folios, this leaves the new file in 2 MiB folios, and a
+// later open maps it with a tenth of the page faults.
 //
 // The state's strings must be valid UTF-8 (model.h): the writer refuses
 // anything else with invalid_argument rather than write a file every reader
