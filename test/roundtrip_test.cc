@@ -3,10 +3,7 @@
 #include <catch2/catch.hpp>
 
 #include <algorithm>
-#include <cinttypes>
-#include <cstdio>
 #include <filesystem>
-#include <fstream>
 #include <random>
 #include <string>
 
@@ -42,24 +39,6 @@ TransientSnapshot restore(std::span<const std::uint8_t> bytes, Verification mode
   Result<TransientSnapshot> model = snapshot->to_model();
   if (!model) FAIL(model.error().to_string());
   return std::move(model).value();
-}
-
-// The kernel's flags for the mapping that holds `address`: the VmFlags line
-// of its entry in /proc/self/smaps ("rr": random read-ahead hint, "sr":
-// sequential, "hg": huge pages asked for), or "" when there is none.
-std::string vm_flags_of(const void* address) {
-  const auto at = reinterpret_cast<std::uintptr_t>(address);
-  std::ifstream smaps("/proc/self/smaps");
-  bool inside = false;
-  for (std::string line; std::getline(smaps, line);) {
-    std::uintptr_t start = 0, end = 0;
-    if (std::sscanf(line.c_str(), "%" SCNxPTR "-%" SCNxPTR " ", &start, &end) == 2 && line.find(':') > line.find(' ')) {
-      inside = start <= at && at < end;
-    } else if (inside && line.rfind("VmFlags:", 0) == 0) {
-      return line.substr(8) + " ";
-    }
-  }
-  return "";
 }
 
 }  // namespace
@@ -252,7 +231,7 @@ TEST_CASE("a full open asks the kernel for huge pages, a lazy or trusted open do
   for (Verification mode : {Verification::full, Verification::lazy, Verification::trusted}) {
     Result<Snapshot> snapshot = Snapshot::open(dir.file("s.bbsnap"), {.verification = mode});
     REQUIRE_OK(snapshot);
-    const std::string flags = vm_flags_of(snapshot->bytes().data());
+    const std::string flags = bbsnap::testing::vm_flags_of(snapshot->bytes().data());
     INFO("mode " << static_cast<int>(mode) << ", VmFlags:" << flags);
     REQUIRE(flags.find(" rd ") != std::string::npos);  // found the mapping
     CHECK(flags.find(" rr ") != std::string::npos);    // after the open: lookups

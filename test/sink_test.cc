@@ -8,7 +8,9 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <filesystem>
 #include <random>
+#include <string>
 #include <span>
 #include <vector>
 
@@ -108,5 +110,25 @@ TEST_CASE("the memory sink hands back exactly what was appended and overwritten,
       CHECK(reinterpret_cast<std::uintptr_t>(out.data()) % AlignedBuffer::kAlignment == 0);
       CHECK((out.data() == nullptr) == expected.empty());
     }
+  }
+}
+
+TEST_CASE("the memory sink asks for transparent huge pages for a buffer of many MiB", "[sink]") {
+  if (!std::filesystem::exists("/sys/kernel/mm/transparent_hugepage")) {
+    WARN("not checked: the kernel has no transparent huge pages");
+    return;
+  }
+  for (const std::size_t capacity : {std::size_t{8} << 20, std::size_t{64} << 20}) {
+    MemorySink sink(capacity);
+    const std::vector<std::uint8_t> bytes(capacity, 0x5a);
+    REQUIRE(sink.append(bytes).ok());
+    const AlignedBuffer out = sink.take();
+    // The 2 MiB-aligned middle of the buffer: first touch costs one fault per 2 MiB.
+    const auto middle = (reinterpret_cast<std::uintptr_t>(out.data()) + (3u << 20)) / (2u << 20) * (2u << 20);
+    INFO(capacity << " bytes at " << static_cast<const void*>(out.data()));
+    const std::string flags = bbsnap::testing::vm_flags_of(reinterpret_cast<const void*>(middle));
+    INFO("VmFlags:" << flags);
+    REQUIRE(flags.find(" rd ") != std::string::npos);  // found the mapping
+    CHECK(flags.find(" hg ") != std::string::npos);
   }
 }

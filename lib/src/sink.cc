@@ -1,6 +1,7 @@
 #include "sink.h"
 
 #include <fcntl.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -63,12 +64,29 @@ Status keep_mode_of(const std::string& path, int fd, const std::string& temp) {
   return {};
 }
 
+// A fresh buffer of many MiB takes a page fault per 4 KiB page on first
+// touch: for M (69 MB) the 17k faults cost more than everything else
+// encode_snapshot does. Transparent huge pages make that one fault per
+// 2 MiB where the system grants them on request (THP "madvise" mode, the
+// Debian default). Only advice: memory stays the allocator's, and a refusal
+// (EINVAL without THP) changes nothing.
+AlignedBuffer fresh_buffer(std::size_t size) {
+  AlignedBuffer buffer = AlignedBuffer::for_overwrite(size);
+  constexpr std::uintptr_t kHugePage = 2 << 20;
+  const auto begin = reinterpret_cast<std::uintptr_t>(buffer.data());
+  const std::uintptr_t first = (begin + kHugePage - 1) / kHugePage * kHugePage;
+  const std::uintptr_t last = (begin + size) / kHugePage * kHugePage;
+  if (last > first) ::madvise(reinterpret_cast<void*>(first), last - first, MADV_HUGEPAGE);
+  return buffer;
+}
+
 }  // namespace
+
+MemorySink::MemorySink(std::size_t capacity) : buffer_(fresh_buffer(capacity)) {}
 
 Status MemorySink::append(std::span<const std::uint8_t> bytes) {
   if (bytes.size() > buffer_.size() - position_) {
-    AlignedBuffer grown =
-        AlignedBuffer::for_overwrite(std::max<std::uint64_t>(2 * buffer_.size(), position_ + bytes.size()));
+    AlignedBuffer grown = fresh_buffer(std::max<std::uint64_t>(2 * buffer_.size(), position_ + bytes.size()));
     if (position_ != 0) std::memcpy(grown.data(), buffer_.data(), position_);
     buffer_ = std::move(grown);
   }

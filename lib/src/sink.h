@@ -32,7 +32,7 @@ class MemorySink final : public Sink {
   // One allocation of `capacity` bytes: the writer's estimate of the whole
   // file. Appending then copies each byte once, into the buffer
   // encode_snapshot returns; beyond the estimate the buffer doubles.
-  explicit MemorySink(std::size_t capacity) : buffer_(AlignedBuffer::for_overwrite(capacity)) {}
+  explicit MemorySink(std::size_t capacity);
   Status append(std::span<const std::uint8_t> bytes) override;
   Status overwrite(std::uint64_t offset, std::span<const std::uint8_t> bytes) override;
   Status commit() override { return {}; }

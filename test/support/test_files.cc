@@ -1,6 +1,8 @@
 #include "test_files.h"
 
 #include <algorithm>
+#include <cinttypes>
+#include <cstdio>
 #include <cstdlib>
 #include <fstream>
 #include <stdexcept>
@@ -50,6 +52,21 @@ ssize_t RecordingFileOps::write(int fd, const void* data, std::size_t size) cons
     end_ += static_cast<std::uint64_t>(n);
   }
   return n;
+}
+
+std::string vm_flags_of(const void* address) {
+  const auto at = reinterpret_cast<std::uintptr_t>(address);
+  std::ifstream smaps("/proc/self/smaps");
+  bool inside = false;
+  for (std::string line; std::getline(smaps, line);) {
+    std::uintptr_t start = 0, end = 0;
+    if (std::sscanf(line.c_str(), "%" SCNxPTR "-%" SCNxPTR " ", &start, &end) == 2 && line.find(':') > line.find(' ')) {
+      inside = start <= at && at < end;
+    } else if (inside && line.rfind("VmFlags:", 0) == 0) {
+      return line.substr(8) + " ";
+    }
+  }
+  return "";
 }
 
 OpenOptions on_threads(unsigned threads) {

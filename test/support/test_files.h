@@ -49,6 +49,12 @@ class RecordingFileOps final : public FileOps {
   mutable std::uint64_t end_ = 0;
 };
 
+// The kernel's flags for the mapping that holds `address`: the VmFlags line
+// of its entry in /proc/self/smaps with a space at each end ("rr": random
+// read-ahead hint, "sr": sequential, "hg": huge pages asked for), or "" when
+// there is none.
+std::string vm_flags_of(const void* address);
+
 // Full verification on `threads` threads, even on a file below
 // OpenOptions::bytes_per_thread (test files are small).
 OpenOptions on_threads(unsigned threads);
