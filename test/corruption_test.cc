@@ -785,6 +785,37 @@ TEST_CASE("lazy mode: damage to one section's metadata is reported for that sect
   }
 }
 
+TEST_CASE("lazy mode: with hundreds of sections, passing every other section never passes a damaged one") {
+  // One slot per chunk: ~200 sections, so the 'checked' marks of a lazy
+  // snapshot span several words; each damaged chunk is read after all others.
+  TransientSnapshot state = full_example_state();
+  for (std::uint64_t site = 100; site < 300; ++site) state.slot_table[{site, 0}] = Bytes{std::uint8_t(site)};
+  const Bytes file = encode(state, 1);
+  const std::uint32_t slot_index = section_index(file, 6);
+  std::vector<Region> chunks;
+  for (const Region& r : map_file(file)) {
+    if (r.kind == Region::metadata && r.section.starts_with("slot_chunk[")) chunks.push_back(r);
+  }
+  REQUIRE(chunks.size() == state.slot_table.size());
+  REQUIRE(chunks.back().index > 192);
+  for (std::size_t pick : {std::size_t{0}, std::size_t{62}, std::size_t{63}, std::size_t{64}, chunks.size() - 1}) {
+    const Region& damaged = chunks[pick];
+    INFO("damaged " << damaged.section << ", table index " << damaged.index);
+    Opened opened(bbsnap::testing::with_flipped_byte(file, damaged.begin).span(), lazy());
+    REQUIRE_OK(opened.snapshot);
+    const Snapshot& s = *opened.snapshot;
+    REQUIRE(s.sections().size() > slot_index);
+    for (std::uint32_t i = 0; i < s.sections().size(); ++i) {
+      if (i != damaged.index) REQUIRE_OK(s.check_section(i));
+    }
+    for (int attempt = 0; attempt < 2; ++attempt) {
+      Status status = s.check_section(damaged.index);
+      REQUIRE_FALSE(status.ok());
+      check_error(status.error(), ErrorCode::checksum_mismatch, damaged.section, damaged.begin);
+    }
+  }
+}
+
 // ================================================================ bytes swapped or moved
 
 TEST_CASE("lazy mode: to_model() fails on any damaged section, even one no accessor reaches") {

@@ -17,10 +17,12 @@ struct Snapshot::Impl {
   MappedFile mapping;  // unmapped for from_bytes: the caller owns the bytes
   Layout layout;
   OpenOptions options;
-  // Lazy mode: 1 once section i has passed its check. One byte per section,
-  // allocated once at open; sections that fail stay 0 and are re-checked
-  // (and reported) on each access.
-  std::unique_ptr<std::atomic<std::uint8_t>[]> checked;
+  // Lazy mode: bit i is set once section i has passed its check. One bit per
+  // section (128 bytes for 1M slots in 1024-slot chunks), allocated once at
+  // open; sections that fail stay clear and are re-checked (and reported) on
+  // each access.
+  std::unique_ptr<std::atomic<std::uint64_t>[]> checked;
+  static std::uint64_t checked_bit(std::uint32_t index) { return std::uint64_t{1} << (index % 64); }
 
   Status ensure(std::uint32_t index) const;
   std::uint32_t singleton(SectionKind kind) const {
@@ -45,7 +47,7 @@ struct Snapshot::Impl {
 
 Status Snapshot::Impl::ensure(std::uint32_t index) const {
   if (options.verification != Verification::lazy) return {};
-  if (checked[index].load(std::memory_order_acquire)) return {};
+  if (checked[index / 64].load(std::memory_order_acquire) & checked_bit(index)) return {};
   if (layout.entries[index].kind == static_cast<std::uint32_t>(SectionKind::slot_chunk)) {
     // A chunk is checked against its summary in the index.
     if (Status s = ensure(singleton(SectionKind::slot_index)); !s) return s;
@@ -53,7 +55,7 @@ Status Snapshot::Impl::ensure(std::uint32_t index) const {
   will_read_metadata(index);
   // Threads racing here check the same bytes and reach the same verdict.
   Status s = verify_section(layout, index, PayloadCheck::skip);
-  if (s) checked[index].store(1, std::memory_order_release);
+  if (s) checked[index / 64].fetch_or(checked_bit(index), std::memory_order_release);
   return s;
 }
 
@@ -120,7 +122,7 @@ Result<std::unique_ptr<Snapshot::Impl>> open_impl(MappedFile mapping, std::span<
       break;
     }
     case Verification::lazy:
-      impl->checked = std::make_unique<std::atomic<std::uint8_t>[]>(sections);
+      impl->checked = std::make_unique<std::atomic<std::uint64_t>[]>((sections + 63) / 64);
       break;
     case Verification::trusted:
       break;
