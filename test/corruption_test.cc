@@ -791,7 +791,6 @@ TEST_CASE("lazy mode: with hundreds of sections, passing every other section nev
   TransientSnapshot state = full_example_state();
   for (std::uint64_t site = 100; site < 300; ++site) state.slot_table[{site, 0}] = Bytes{std::uint8_t(site)};
   const Bytes file = encode(state, 1);
-  const std::uint32_t slot_index = section_index(file, 6);
   std::vector<Region> chunks;
   for (const Region& r : map_file(file)) {
     if (r.kind == Region::metadata && r.section.starts_with("slot_chunk[")) chunks.push_back(r);
@@ -804,7 +803,6 @@ TEST_CASE("lazy mode: with hundreds of sections, passing every other section nev
     Opened opened(bbsnap::testing::with_flipped_byte(file, damaged.begin).span(), lazy());
     REQUIRE_OK(opened.snapshot);
     const Snapshot& s = *opened.snapshot;
-    REQUIRE(s.sections().size() > slot_index);
     for (std::uint32_t i = 0; i < s.sections().size(); ++i) {
       if (i != damaged.index) REQUIRE_OK(s.check_section(i));
     }

@@ -13,16 +13,32 @@ namespace bbsnap {
 
 using format::SectionKind;
 
+namespace {
+
+// Lazy mode: which sections have passed their check. One bit per section
+// (128 bytes for 1M slots in 1024-slot chunks), allocated once at open and
+// set by whichever thread checks a section first; sections that fail stay
+// clear and are re-checked (and reported) on each access.
+class CheckedSections {
+ public:
+  CheckedSections() = default;
+  explicit CheckedSections(std::size_t sections)
+      : words_(std::make_unique<std::atomic<std::uint64_t>[]>((sections + 63) / 64)) {}
+  bool contains(std::uint32_t index) const { return words_[index / 64].load(std::memory_order_acquire) & bit(index); }
+  void insert(std::uint32_t index) { words_[index / 64].fetch_or(bit(index), std::memory_order_release); }
+
+ private:
+  static std::uint64_t bit(std::uint32_t index) { return std::uint64_t{1} << (index % 64); }
+  std::unique_ptr<std::atomic<std::uint64_t>[]> words_;
+};
+
+}  // namespace
+
 struct Snapshot::Impl {
   MappedFile mapping;  // unmapped for from_bytes: the caller owns the bytes
   Layout layout;
   OpenOptions options;
-  // Lazy mode: bit i is set once section i has passed its check. One bit per
-  // section (128 bytes for 1M slots in 1024-slot chunks), allocated once at
-  // open; sections that fail stay clear and are re-checked (and reported) on
-  // each access.
-  std::unique_ptr<std::atomic<std::uint64_t>[]> checked;
-  static std::uint64_t checked_bit(std::uint32_t index) { return std::uint64_t{1} << (index % 64); }
+  mutable CheckedSections checked;  // lazy mode only
 
   Status ensure(std::uint32_t index) const;
   std::uint32_t singleton(SectionKind kind) const {
@@ -47,7 +63,7 @@ struct Snapshot::Impl {
 
 Status Snapshot::Impl::ensure(std::uint32_t index) const {
   if (options.verification != Verification::lazy) return {};
-  if (checked[index / 64].load(std::memory_order_acquire) & checked_bit(index)) return {};
+  if (checked.contains(index)) return {};
   if (layout.entries[index].kind == static_cast<std::uint32_t>(SectionKind::slot_chunk)) {
     // A chunk is checked against its summary in the index.
     if (Status s = ensure(singleton(SectionKind::slot_index)); !s) return s;
@@ -55,7 +71,7 @@ Status Snapshot::Impl::ensure(std::uint32_t index) const {
   will_read_metadata(index);
   // Threads racing here check the same bytes and reach the same verdict.
   Status s = verify_section(layout, index, PayloadCheck::skip);
-  if (s) checked[index / 64].fetch_or(checked_bit(index), std::memory_order_release);
+  if (s) checked.insert(index);
   return s;
 }
 
@@ -110,7 +126,6 @@ Result<std::unique_ptr<Snapshot::Impl>> open_impl(MappedFile mapping, std::span<
   Result<Layout> layout = parse_layout(bytes, *header, verify_checksums);
   if (!layout) return std::move(layout).error();
   impl->layout = *layout;
-  std::size_t sections = impl->layout.entries.size();
   switch (options.verification) {
     case Verification::full: {
       // A fresh mapping is faulted in first, in file order, for read-ahead.
@@ -122,7 +137,7 @@ Result<std::unique_ptr<Snapshot::Impl>> open_impl(MappedFile mapping, std::span<
       break;
     }
     case Verification::lazy:
-      impl->checked = std::make_unique<std::atomic<std::uint64_t>[]>((sections + 63) / 64);
+      impl->checked = CheckedSections(impl->layout.entries.size());
       break;
     case Verification::trusted:
       break;
