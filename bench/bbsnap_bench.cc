@@ -488,7 +488,7 @@ class Cold {
 
 // The hints given to a fresh mapping: none (the kernel's default
 // read-around), Snapshot::open's for full verification (MADV_SEQUENTIAL and
-// MADV_HUGEPAGE, lib/src/mapped_file.h), or its lazy mode's (MADV_RANDOM).
+// MADV_HUGEPAGE, lib/src/container/mapped_file.h), or its lazy mode's (MADV_RANDOM).
 enum class Advice { none, as_full_open, random };
 
 // A fresh read-only mapping of the whole file.

@@ -12,7 +12,7 @@
 #define XXH_DISPATCH_DISABLE_REPLACE
 #include <xxh_x86dispatch.h>
 
-#include "checksum.h"
+#include "container/checksum.h"
 
 #if defined(__x86_64__)
 #include <cpuid.h>

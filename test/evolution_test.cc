@@ -78,7 +78,7 @@ struct FrameworkExtension {
 };
 
 // The framework section's metadata as a v1.1 writer writes it: the reference
-// encoding (lib/src/encode.cc, FORMAT.md §5.1-§5.2: byte strings 16-aligned,
+// encoding (lib/src/state/encode.cc, FORMAT.md §5.1-§5.2: byte strings 16-aligned,
 // every vector written) with the v1.1 classes, plus the appended fields.
 Bytes encode_framework_v1_1(const Framework& f, const FrameworkExtension& extension) {
   namespace fb = v1_1;

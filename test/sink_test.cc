@@ -14,7 +14,7 @@
 #include <span>
 #include <vector>
 
-#include "sink.h"
+#include "container/sink.h"
 #include "test_files.h"
 
 using namespace bbsnap;

@@ -12,7 +12,7 @@
 #include "bbsnap/format.h"
 #include "bbsnap/reader.h"
 #include "bbsnap/writer.h"
-#include "encode.h"
+#include "state/encode.h"
 #include "random_state.h"
 
 using namespace bbsnap;

@@ -6,7 +6,7 @@
 #include <cstring>
 
 #include "bbsnap/file_ops.h"
-#include "sink.h"
+#include "container/sink.h"
 
 namespace bbsnap::tool {
 namespace {

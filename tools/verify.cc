@@ -5,7 +5,7 @@
 
 #include <CLI/CLI.hpp>
 
-#include "canonical_decimal.h"
+#include "common/canonical_decimal.h"
 #include "common.h"
 
 namespace bbsnap::tool {

@@ -1,4 +1,4 @@
-#include "sink.h"
+#include "container/sink.h"
 
 #include <fcntl.h>
 #include <sys/mman.h>

@@ -2,12 +2,12 @@
 
 #include <flatbuffers/flatbuffers.h>
 
-#include "boundary.h"
-#include "checksum.h"
-#include "container_writer.h"
-#include "encode.h"
-#include "sink.h"
-#include "text_check.h"
+#include "common/boundary.h"
+#include "container/checksum.h"
+#include "container/container_writer.h"
+#include "state/encode.h"
+#include "container/sink.h"
+#include "state/text_check.h"
 
 namespace bbsnap {
 

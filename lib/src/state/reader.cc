@@ -4,10 +4,10 @@
 #include <atomic>
 #include <tuple>
 
-#include "boundary.h"
-#include "container.h"
-#include "mapped_file.h"
-#include "verify.h"
+#include "common/boundary.h"
+#include "container/container.h"
+#include "container/mapped_file.h"
+#include "state/verify.h"
 
 namespace bbsnap {
 

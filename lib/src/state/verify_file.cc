@@ -32,8 +32,8 @@
 #include <thread>
 #include <vector>
 
-#include "mapped_file.h"
-#include "verify.h"
+#include "container/mapped_file.h"
+#include "state/verify.h"
 
 namespace bbsnap {
 namespace {

@@ -9,7 +9,7 @@
 
 #include "bbsnap/status.h"
 #include "bbsnap_generated.h"
-#include "container.h"
+#include "container/container.h"
 
 namespace bbsnap {
 

@@ -9,7 +9,7 @@
 // bounds hold and that they stay within 4x of the truth for small elements.
 #include <numeric>
 
-#include "encode.h"
+#include "state/encode.h"
 
 namespace bbsnap::encode {
 namespace {

@@ -11,8 +11,8 @@
 #include <nlohmann/json.hpp>
 
 #include "bbsnap/json.h"
-#include "boundary.h"
-#include "json_shape.h"
+#include "common/boundary.h"
+#include "json/json_shape.h"
 
 namespace bbsnap::json {
 namespace {

@@ -1,9 +1,9 @@
-#include "container.h"
+#include "container/container.h"
 
 #include <algorithm>
 #include <cstring>
 
-#include "checksum.h"
+#include "container/checksum.h"
 
 namespace bbsnap {
 

@@ -1,7 +1,7 @@
 // Snapshot -> owned model: the copying restore, for callers that want to own
 // and mutate the state. Everything else reads the mapping in place.
 #include "bbsnap/reader.h"
-#include "boundary.h"
+#include "common/boundary.h"
 
 namespace bbsnap {
 namespace {

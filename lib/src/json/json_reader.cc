@@ -24,9 +24,9 @@
 #include <nlohmann/json.hpp>
 
 #include "bbsnap/json.h"
-#include "boundary.h"
-#include "canonical_decimal.h"
-#include "json_shape.h"
+#include "common/boundary.h"
+#include "common/canonical_decimal.h"
+#include "json/json_shape.h"
 
 namespace bbsnap::json {
 namespace {

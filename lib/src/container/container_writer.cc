@@ -1,8 +1,8 @@
-#include "container_writer.h"
+#include "container/container_writer.h"
 
 #include <cstring>
 
-#include "checksum.h"
+#include "container/checksum.h"
 
 namespace bbsnap {
 namespace {

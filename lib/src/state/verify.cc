@@ -1,4 +1,4 @@
-#include "verify.h"
+#include "state/verify.h"
 
 #include <array>
 #include <bit>
@@ -7,8 +7,8 @@
 #include <type_traits>
 
 #include "bbsnap/reader.h"
-#include "checksum.h"
-#include "text_check.h"
+#include "container/checksum.h"
+#include "state/text_check.h"
 
 namespace bbsnap {
 

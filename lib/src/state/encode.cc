@@ -1,4 +1,4 @@
-#include "encode.h"
+#include "state/encode.h"
 
 #include "bbsnap/format.h"
 

@@ -1,4 +1,4 @@
-#include "checksum.h"
+#include "container/checksum.h"
 
 // xxh_x86dispatch.h would otherwise #define the plain names to the
 // _dispatch ones, and the fallback below would call a null weak symbol.

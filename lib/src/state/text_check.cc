@@ -1,4 +1,4 @@
-#include "text_check.h"
+#include "state/text_check.h"
 
 #include <simdjson.h>
 

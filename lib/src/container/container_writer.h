@@ -9,7 +9,7 @@
 
 #include "bbsnap/format.h"
 #include "bbsnap/status.h"
-#include "sink.h"
+#include "container/sink.h"
 
 namespace bbsnap {
 
