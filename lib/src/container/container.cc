@@ -8,7 +8,6 @@
 namespace bbsnap {
 
 using format::SectionEntry;
-using format::SectionKind;
 
 namespace {
 
@@ -16,10 +15,6 @@ constexpr std::uint64_t kHeaderSize = sizeof(format::Header);
 
 Error fail(ErrorCode code, std::string section, std::uint64_t offset, std::string message) {
   return Error::of(code, std::move(message), std::move(section), offset);
-}
-
-bool is_singleton(std::uint32_t kind) {
-  return format::is_known_kind(kind) && kind != static_cast<std::uint32_t>(SectionKind::slot_chunk);
 }
 
 Status check_magic(std::span<const std::uint8_t> file) {
@@ -131,15 +126,12 @@ Status check_entry(Layout& layout, std::uint32_t i, std::uint64_t cursor) {
                 "metadata of " + std::to_string(e.length - e.payload_length) + " bytes exceeds the 2 GiB limit");
   }
   if (e.kind == 0) return malformed("section kind 0 is reserved");
-  if (is_singleton(e.kind)) {
-    if (layout.singleton[e.kind] != kNoSection) {
-      return malformed("a second " + format::section_kind_name(e.kind) + " section");
-    }
-    layout.singleton[e.kind] = static_cast<std::int32_t>(i);
-  } else if (e.kind == static_cast<std::uint32_t>(SectionKind::slot_chunk)) {
-    if (layout.chunk_count == 0) layout.first_chunk = i;
-    if (layout.first_chunk + layout.chunk_count != i) return malformed("slot chunks are not consecutive in the table");
-    ++layout.chunk_count;
+  if (const KindRule* rule = layout.catalog->find(e.kind)) {
+    Run& run = layout.runs[e.kind];
+    if (run.count > 0 && rule->occurs == Occurs::once) return malformed("a second " + std::string(rule->name) + " section");
+    if (run.count == 0) run.first = i;
+    if (run.first + run.count != i) return malformed(std::string(rule->name) + " sections are not consecutive in the table");
+    ++run.count;
   } else if ((e.flags & format::kSectionRequired) != 0) {
     return fail(ErrorCode::unsupported_feature, name(), entry_offset,
                 "required section of unknown kind " + std::to_string(e.kind) + ": written by a newer bbsnap");
@@ -148,7 +140,6 @@ Status check_entry(Layout& layout, std::uint32_t i, std::uint64_t cursor) {
 }
 
 Status check_entries(Layout& layout) {
-  layout.singleton.fill(kNoSection);
   std::uint64_t cursor = kHeaderSize;
   for (std::uint32_t i = 0; i < layout.entries.size(); ++i) {
     if (Status s = check_entry(layout, i, cursor); !s) return s;
@@ -158,10 +149,12 @@ Status check_entries(Layout& layout) {
     return fail(ErrorCode::malformed_section, "section_table", layout.header.table_offset,
                 "the section table does not follow the last section");
   }
-  for (std::uint32_t kind = 1; kind <= format::kMaxKnownKind; ++kind) {
-    if (is_singleton(kind) && layout.singleton[kind] == kNoSection) {
-      return fail(ErrorCode::missing_section, format::section_kind_name(kind), layout.header.table_offset,
-                  "the file has no " + format::section_kind_name(kind) + " section");
+  // The missing kind with the smallest number is the one reported.
+  for (std::uint32_t kind = 1; kind < layout.runs.size(); ++kind) {
+    const KindRule* rule = layout.catalog->find(kind);
+    if (rule && rule->occurs == Occurs::once && layout.runs[kind].count == 0) {
+      return fail(ErrorCode::missing_section, std::string(rule->name), layout.header.table_offset,
+                  "the file has no " + std::string(rule->name) + " section");
     }
   }
   return {};
@@ -180,11 +173,13 @@ std::span<const std::uint8_t> Layout::payload(std::uint32_t index) const {
 }
 
 std::string Layout::section_name(std::uint32_t index) const {
-  std::string name = format::section_kind_name(entries[index].kind);
-  if (entries[index].kind == static_cast<std::uint32_t>(SectionKind::slot_chunk)) {
+  const std::uint32_t kind = entries[index].kind;
+  std::string name = catalog->name(kind);
+  const KindRule* rule = catalog->find(kind);
+  if (rule && rule->occurs == Occurs::run) {
     // Appended piecewise: "[" + std::string&& trips GCC 12's -Wrestrict false positive at -O3.
     name += '[';
-    name += std::to_string(index - first_chunk);
+    name += std::to_string(index - runs[kind].first);
     name += ']';
   }
   return name;
@@ -217,10 +212,12 @@ Result<format::Header> parse_header(std::span<const std::uint8_t> file, bool ver
   return header;
 }
 
-Result<Layout> parse_layout(std::span<const std::uint8_t> file, const format::Header& header, bool verify_checksums) {
+Result<Layout> parse_layout(std::span<const std::uint8_t> file, const format::Header& header, bool verify_checksums,
+                            const SectionCatalog& catalog) {
   Layout layout;
   layout.file = file;
   layout.header = header;
+  layout.catalog = &catalog;
   if (verify_checksums) {
     if (Status s = check_table_checksum(layout); !s) return std::move(s).error();
   }

@@ -33,6 +33,7 @@
 #include <vector>
 
 #include "container/mapped_file.h"
+#include "state/slot_table.h"
 #include "state/verify.h"
 
 namespace bbsnap {
@@ -245,7 +246,7 @@ class RunCursor {
     while (item >= base_ + runs_in(chunk_)) base_ += runs_in(chunk_++);
     const std::uint64_t count = summaries_->Get(chunk_)->slot_count();
     const std::uint64_t runs = runs_in(chunk_), run = item - base_;
-    section = layout_.first_chunk + chunk_;
+    section = layout_.run(SectionKind::slot_chunk).first + chunk_;
     begin = static_cast<std::uint32_t>(run * count / runs);
     end = static_cast<std::uint32_t>((run + 1) * count / runs);
   }
@@ -261,7 +262,7 @@ class RunCursor {
   // Verified before any run is located: slot_count > 0 and equal to the
   // chunk's entry count, so a run holds at least one entry.
   std::uint64_t runs_in(std::uint32_t chunk) const {
-    const std::uint64_t payload = layout_.entries[layout_.first_chunk + chunk].payload_length;
+    const std::uint64_t payload = layout_.entries[layout_.run(SectionKind::slot_chunk).first + chunk].payload_length;
     return std::clamp<std::uint64_t>(payload / kRunBytes, 1, summaries_->Get(chunk)->slot_count());
   }
   const Layout& layout_;
@@ -407,7 +408,7 @@ Status verify_pipelined(const Layout& layout, unsigned threads, std::uint64_t pi
 Status verify_file(const Layout& layout, unsigned threads, FaultIn fault_in) {
   const std::span<const std::uint8_t> file = layout.file;
   const auto index_section =
-      static_cast<std::uint32_t>(layout.singleton[static_cast<std::uint32_t>(SectionKind::slot_index)]);
+      layout.index_of(SectionKind::slot_index);
   if (fault_in == FaultIn::in_file_order && !file.empty()) {
     return verify_pipelined(layout, threads, (file.size() + kFaultPiece - 1) / kFaultPiece, index_section);
   }
