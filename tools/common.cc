@@ -26,6 +26,7 @@ int fail(std::string_view command, std::string_view path, const Error& error) {
     case ErrorCode::out_of_memory:
       return fail(command, kUsage, std::string(path) + ": " + error.message);
     case ErrorCode::invalid_argument:
+    case ErrorCode::internal:  // not a property of the file: exit 2, as for the other failures of the tool
       return fail(command, kUsage, std::string(path) + ": " + error.to_string());
     default:
       return fail(command, kInvalid, std::string(path) + ": " + error.to_string());
