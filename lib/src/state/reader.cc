@@ -184,16 +184,17 @@ Result<SlotLookup> Snapshot::slot_value(std::uint32_t chunk, const fb::SlotEntry
   if (!first || &entry < first || &entry >= first + entries->size()) {
     return Error::of(ErrorCode::invalid_argument, "the slot entry is not one of chunk " + std::to_string(chunk) + "'s");
   }
+  return impl_->value(impl_->layout.run(SectionKind::slot_chunk).first + chunk, entry);
+}
+
+Result<SlotLookup> Snapshot::Impl::value(std::uint32_t section, const fb::SlotEntry& entry) const {
   if (!entry.has_value()) return SlotLookup{SlotLookup::State::empty, {}};
-  std::uint32_t index = impl_->layout.run(SectionKind::slot_chunk).first + chunk;
-  const format::SectionEntry& section = impl_->layout.entries[index];
-  if (impl_->options.verification == Verification::lazy) {
-    const std::uint64_t value_start = section.offset + entry.value_offset();
-    impl_->mapping.will_need(value_start, value_start + entry.value_length());
-    if (Status s = verify_slot_value(impl_->layout, index, entry); !s) return std::move(s).error();
+  const std::uint64_t start = layout.entries[section].offset + entry.value_offset();
+  if (options.verification == Verification::lazy) {
+    mapping.will_need(start, start + entry.value_length());
+    if (Status s = verify_slot_value(layout, section, entry); !s) return std::move(s).error();
   }
-  return SlotLookup{SlotLookup::State::value,
-                    impl_->layout.file.subspan(section.offset + entry.value_offset(), entry.value_length())};
+  return SlotLookup{SlotLookup::State::value, layout.file.subspan(start, entry.value_length())};
 }
 
 // ---- lookups
@@ -223,14 +224,14 @@ Result<SlotLookup> Snapshot::slot(SlotKey key) const {
     return std::make_tuple(s->last_site(), s->last_exec()) < k;
   });
   if (it == chunks->end() || wanted < std::make_tuple((*it)->first_site(), (*it)->first_exec())) return SlotLookup{};
-  auto chunk_number = static_cast<std::uint32_t>(it - chunks->begin());
-  Result<const fb::SlotChunk*> chunk = slot_chunk(chunk_number);
+  const std::uint32_t section = impl_->layout.run(SectionKind::slot_chunk).first + static_cast<std::uint32_t>(it - chunks->begin());
+  Result<const fb::SlotChunk*> chunk = impl_->root_at<fb::SlotChunk>(section);
   if (!chunk) return std::move(chunk).error();
   const fb::SlotEntry* entry = find_sorted((*chunk)->slots(), wanted, [](const fb::SlotEntry* e) {
     return std::make_tuple(e->site(), e->exec());
   });
   if (!entry) return SlotLookup{};
-  return slot_value(chunk_number, *entry);
+  return impl_->value(section, *entry);
 }
 
 Result<const fb::PendingAsyncEntry*> Snapshot::pending_async(std::uint64_t command_id) const {

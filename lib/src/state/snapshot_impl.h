@@ -47,6 +47,9 @@ struct Snapshot::Impl {
     return section_root<Root>(layout, index);
   }
   Status check_spec_version() const;
+  // The value of `entry`, one of chunk section `section`'s entries (lazy
+  // mode: its hash checked).
+  Result<SlotLookup> value(std::uint32_t section, const fb::SlotEntry& entry) const;
   // Section `index`'s metadata is about to be read whole: one read-ahead.
   void will_read_metadata(std::uint32_t index) const {
     const format::SectionEntry& entry = layout.entries[index];
