@@ -2,7 +2,7 @@
 
 namespace bbsnap::format {
 
-std::string section_kind_name(std::uint32_t kind) {
+std::string_view known_section_kind_name(std::uint32_t kind) {
   switch (static_cast<SectionKind>(kind)) {
     case SectionKind::framework: return "framework";
     case SectionKind::bus: return "bus";
@@ -15,7 +15,12 @@ std::string section_kind_name(std::uint32_t kind) {
     case SectionKind::execution_state: return "execution_state";
     case SectionKind::wire_states: return "wire_states";
   }
-  return "kind_" + std::to_string(kind);
+  return {};
+}
+
+std::string section_kind_name(std::uint32_t kind) {
+  const std::string_view known = known_section_kind_name(kind);
+  return known.empty() ? "kind_" + std::to_string(kind) : std::string(known);
 }
 
 }  // namespace bbsnap::format
