@@ -427,7 +427,8 @@ bbsnap_status bbsnap_pending_completions_result(const bbsnap_snapshot *snapshot,
 /* Write options (writer.h WriteOptions). A new one holds the defaults:
  * durable, the mode rule of writer.h (keep the replaced file's bits, else
  * 0666 less the umask), 1024 slots per chunk. NULL given to
- * bbsnap_writer_create means these defaults. */
+ * bbsnap_writer_create means these defaults; it copies them, so the
+ * options object may be freed or changed once it returns. */
 typedef struct bbsnap_write_options bbsnap_write_options;
 
 bbsnap_status bbsnap_write_options_new(bbsnap_write_options **out, bbsnap_error **error);
