@@ -648,6 +648,61 @@ TEST_CASE("a rewritten snapshot keeps the permission bits of the one it replaces
   CHECK(dir.entries() == std::vector<std::string>{"s.bbsnap", "t.bbsnap"});
 }
 
+// Records the mode each temporary file is created with.
+class CreationModeFileOps final : public FileOps {
+ public:
+  int open(const char* path, int flags, mode_t mode) const override {
+    if ((flags & O_CREAT) != 0) modes.push_back(mode);
+    return FileOps::open(path, flags, mode);
+  }
+  mutable std::vector<mode_t> modes;
+};
+
+TEST_CASE("file_mode gives the new file exactly those bits, whatever the umask and the file it replaces") {
+  TempDir dir;
+  const std::string path = dir.file("s.bbsnap");
+  using std::filesystem::perms;
+  const auto mode_of = [&] { return static_cast<mode_t>(std::filesystem::status(path).permissions()); };
+  const mode_t previous_umask = ::umask(077);
+  for (mode_t mode : {mode_t{0600}, mode_t{0644}, mode_t{0440}, mode_t{0}, mode_t{0777}}) {
+    INFO("file_mode 0" << std::oct << mode);
+    for (Api api : {Api::write_snapshot, Api::streaming}) {
+      REQUIRE_OK(write_with(api, path, state_a(), {.durable = false, .file_mode = mode}));
+      CHECK(mode_of() == mode);
+    }
+  }
+  ::umask(previous_umask);
+  CHECK(read_back(path) == state_a());
+  CHECK(dir.entries() == std::vector<std::string>{"s.bbsnap"});
+}
+
+TEST_CASE("the temporary file is created with the finished file's mode, never more open than it") {
+  TempDir dir;
+  const std::string path = dir.file("s.bbsnap");
+  REQUIRE_OK(write_snapshot(path, state_a(), {.durable = false}));
+  std::filesystem::permissions(path, std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
+  CreationModeFileOps ops;
+  REQUIRE_OK(write_snapshot(path, state_a(), {.durable = false, .file_ops = &ops}));  // keeps 0600
+  REQUIRE_OK(write_snapshot(path, state_a(), {.durable = false, .file_ops = &ops, .file_mode = 0640}));
+  REQUIRE_OK(write_snapshot(dir.file("new.bbsnap"), state_a(), {.durable = false, .file_ops = &ops}));
+  CHECK(ops.modes == std::vector<mode_t>{0600, 0640, 0666});
+}
+
+TEST_CASE("a file_mode beyond the permission bits is refused before the file system is touched") {
+  TempDir dir;
+  for (mode_t mode : {mode_t{01000}, mode_t{04755}, mode_t{0100644}}) {
+    INFO("file_mode 0" << std::oct << mode);
+    const WriteOptions options{.file_mode = mode};
+    Status written = write_snapshot(dir.file("s.bbsnap"), {}, options);
+    Result<SnapshotWriter> writer = SnapshotWriter::create(dir.file("s.bbsnap"), options);
+    REQUIRE_FALSE(written.ok());
+    CHECK(written.error().code == ErrorCode::invalid_argument);
+    REQUIRE_FALSE(writer.ok());
+    CHECK(writer.error().code == ErrorCode::invalid_argument);
+  }
+  CHECK(dir.entries().empty());
+}
+
 TEST_CASE("a destination name of up to 255 bytes can be written: the temporary's name is cut to fit") {
   TempDir dir;
   for (std::size_t length : {200u, 201u, 240u, 255u}) {

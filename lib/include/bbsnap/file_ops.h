@@ -5,7 +5,7 @@
 // including returning -1 and setting errno on failure: the writer reports
 // errno's text in its io error. Override any subset; the defaults are the
 // real calls. Not behind this seam: the stat(2) of the destination and the
-// fchmod(2) of the temporary file that keep a replaced file's mode.
+// fchmod(2) of the temporary file that set its mode (writer.h).
 #pragma once
 
 #include <sys/types.h>
@@ -24,9 +24,10 @@ class FileOps {
  public:
   virtual ~FileOps() = default;
   // The temporary file "<path>.tmp.<pid>.<n>.<attempt>" (its file name cut
-  // to 200 bytes before the suffix), mode 0666 (O_CREAT | O_EXCL:
-  // on EEXIST the writer tries another name), and the destination's
-  // directory (O_RDONLY | O_DIRECTORY) for its fsync.
+  // to 200 bytes before the suffix), O_CREAT | O_EXCL (on EEXIST the writer
+  // tries another name), with the mode the finished file will have
+  // (WriteOptions::file_mode, else the replaced file's) or 0666; and the
+  // destination's directory (O_RDONLY | O_DIRECTORY) for its fsync.
   virtual int open(const char* path, int flags, mode_t mode) const;
   // Appends. Short writes are continued and EINTR retried; a return of 0 is
   // reported as EIO.

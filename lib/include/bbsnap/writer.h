@@ -11,9 +11,11 @@
 // complete: its name may not survive a power loss.
 //
 // The new file replaces the destination's directory entry: a symbolic link
-// there is replaced, not followed. It keeps the permission bits of the file
-// it replaces (so a 0600 checkpoint stays 0600); a new file gets 0666 less
-// the umask. Owner and group are the writer's.
+// there is replaced, not followed. Its permission bits are
+// WriteOptions::file_mode when given; else it keeps those of the file it
+// replaces (so a 0600 checkpoint stays 0600), and a new file gets 0666 less
+// the umask. The temporary file is never open to more than that. Owner and
+// group are the writer's.
 //
 // Writes are deterministic: equal states (and equal slots_per_chunk) give
 // byte-identical files.
@@ -64,6 +66,12 @@ struct WriteOptions {
   // Must outlive the write (a SnapshotWriter keeps using it until destroyed).
   // Not used by encode_snapshot.
   const FileOps* file_ops = nullptr;
+  // The new file's permission bits, exactly (not less the umask, not those
+  // of the file it replaces): for a checkpoint that must be 0600 whatever
+  // was there before. At most 0777 (no set-id or sticky bit), else
+  // invalid_argument before anything is written. nullopt: see above. Not
+  // used by encode_snapshot.
+  std::optional<mode_t> file_mode = std::nullopt;
 };
 
 // Writes `state` to `path` atomically. Errors: io (with the path and errno

@@ -10,6 +10,7 @@
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
+#include <optional>
 
 namespace bbsnap {
 namespace {
@@ -52,16 +53,17 @@ auto retry_on_eintr(Call call) {
   }
 }
 
-// A checkpoint replacing an existing file keeps that file's permission bits:
-// a 0600 checkpoint must not become readable by others because it was
-// rewritten. A new one gets 0666 less the umask, as open(2) gives. The
-// destination is stat'ed through a symbolic link: the new file replaces the
-// link and takes the mode of what it pointed to.
-Status keep_mode_of(const std::string& path, int fd, const std::string& temp) {
+// The permission bits of the new file: the ones asked for
+// (WriteOptions::file_mode), exactly, whatever the umask; else those of the
+// file it replaces, so that a 0600 checkpoint does not become readable by
+// others because it was rewritten (the destination is stat'ed through a
+// symbolic link: the new file replaces the link and takes the mode of what
+// it pointed to); else nullopt: 0666 less the umask, as open(2) gives.
+std::optional<mode_t> mode_for(const std::string& path, std::optional<mode_t> requested) {
+  if (requested) return requested;
   struct stat existing {};
-  if (::stat(path.c_str(), &existing) != 0 || !S_ISREG(existing.st_mode)) return {};
-  if (::fchmod(fd, existing.st_mode & 07777) != 0) return io_error("cannot set the mode of", temp, errno);
-  return {};
+  if (::stat(path.c_str(), &existing) != 0 || !S_ISREG(existing.st_mode)) return std::nullopt;
+  return existing.st_mode & 07777;
 }
 
 // A fresh buffer of many MiB takes a page fault per 4 KiB page on first
@@ -105,21 +107,26 @@ AlignedBuffer MemorySink::take() {
   return std::move(buffer_);
 }
 
-Result<std::unique_ptr<AtomicFileSink>> AtomicFileSink::create(const std::string& path,
-                                                               const FileOps& ops, bool durable) {
+Result<std::unique_ptr<AtomicFileSink>> AtomicFileSink::create(const std::string& path, const FileOps& ops,
+                                                               bool durable, std::optional<mode_t> file_mode) {
   // Everything the sink allocates is allocated before the temporary file
   // exists: out of memory after its creation would leave it behind, with
   // its descriptor open. From here on the sink owns the file and its
   // destructor removes it.
   auto sink = std::unique_ptr<AtomicFileSink>(new AtomicFileSink(path, ops, durable));
+  // Created with the final bits (less the umask), then given them exactly:
+  // the temporary file is never open to more than the finished one, so no
+  // one can open it for reading in between and read the state later.
+  const std::optional<mode_t> mode = mode_for(path, file_mode);
   constexpr unsigned kAttempts = 16;
   for (unsigned attempt = 0; attempt < kAttempts; ++attempt) {
     std::string temp = temp_path_for(path, attempt);
-    int fd = retry_on_eintr([&] { return ops.open(temp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666); });
+    int fd = retry_on_eintr(
+        [&] { return ops.open(temp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode.value_or(0666)); });
     if (fd >= 0) {
       sink->fd_ = fd;
       sink->temp_path_ = std::move(temp);
-      if (Status s = keep_mode_of(path, fd, sink->temp_path_); !s) return std::move(s).error();
+      if (mode && ::fchmod(fd, *mode) != 0) return io_error("cannot set the mode of", sink->temp_path_, errno);
       return sink;
     }
     if (errno != EEXIST) return io_error("cannot create temporary file", temp, errno);

@@ -1,8 +1,11 @@
 // Where the writer's bytes go: memory, or a file written crash-safely.
 #pragma once
 
+#include <sys/types.h>
+
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <span>
 #include <string>
 #include <vector>
@@ -51,8 +54,10 @@ class MemorySink final : public Sink {
 // Destroyed without a successful commit, it removes the temporary file.
 class AtomicFileSink final : public Sink {
  public:
+  // file_mode: the new file's exact permission bits; nullopt keeps those of
+  // the file it replaces, or gives a new one 0666 less the umask.
   static Result<std::unique_ptr<AtomicFileSink>> create(const std::string& path, const FileOps& ops,
-                                                        bool durable);
+                                                        bool durable, std::optional<mode_t> file_mode = std::nullopt);
   ~AtomicFileSink() override;
   AtomicFileSink(const AtomicFileSink&) = delete;
   AtomicFileSink& operator=(const AtomicFileSink&) = delete;

@@ -139,4 +139,9 @@ namespace bbsnap::format {
 
 std::string section_kind_name(std::uint32_t kind) { return section_catalog().name(kind); }
 
+std::string_view known_section_kind_name(std::uint32_t kind) {
+  const SectionKindInfo* row = section_kind(kind);
+  return row ? row->name : std::string_view();  // the rows' names are string literals
+}
+
 }  // namespace bbsnap::format

@@ -55,6 +55,9 @@ Status check_options(const WriteOptions& options) {
   if (options.slots_per_chunk == 0 || options.slots_per_chunk > kMaxSlotsPerChunk) {
     return invalid("slots_per_chunk must be between 1 and " + std::to_string(kMaxSlotsPerChunk));
   }
+  if (options.file_mode && (*options.file_mode & ~mode_t{0777}) != 0) {
+    return invalid("file_mode must be permission bits, at most 0777");
+  }
   return {};
 }
 
@@ -162,7 +165,7 @@ Result<SnapshotWriter> create_writer(const std::string& path, const WriteOptions
   // Options are refused before anything touches the file system.
   if (Status s = check_options(options); !s) return std::move(s).error();
   const FileOps& ops = options.file_ops ? *options.file_ops : posix_file_ops();
-  auto sink = AtomicFileSink::create(path, ops, options.durable);
+  auto sink = AtomicFileSink::create(path, ops, options.durable, options.file_mode);
   if (!sink) return std::move(sink).error();
   auto impl = make_impl(std::move(*sink), options);
   if (!impl) return std::move(impl).error();
