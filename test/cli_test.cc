@@ -614,6 +614,44 @@ TEST_CASE("diff of one changed slot and one changed counter reports exactly thos
   CHECK(diff_json(a, a, 0)["differences"].empty());
 }
 
+TEST_CASE("diff refuses a damaged file on either side as verify does, even where its table entries are equal",
+          "[cli]") {
+  TempDir dir;
+  const std::string good = dir.file("good.bbsnap"), bad = dir.file("bad.bbsnap");
+  pack(kSpecDir / "examples" / "full.json", good);
+  const json info = info_json(good);
+  const json& chunk = info["sections"][0];
+  REQUIRE(chunk["name"] == "slot_chunk[0]");
+  const json& framework = info["sections"][5];
+  REQUIRE(framework["name"] == "framework");
+  // Damage that leaves every table entry as it is: a slot value, the padding
+  // after it, a section's metadata.
+  const std::vector<std::uint64_t> offsets = {
+      chunk["offset"].get<std::uint64_t>() + 1,
+      100,  // zero padding after the 3-byte value at 64
+      framework["offset"].get<std::uint64_t>() + framework["length"].get<std::uint64_t>() / 2,
+  };
+  for (std::uint64_t offset : offsets) {
+    INFO("byte " << offset << " flipped");
+    auto bytes = read_file(good);
+    bytes[offset] ^= 0x10;
+    write_file(bad, bytes);
+    RunResult verified = run_bbsnap({"verify", bad});
+    CHECK_EXIT(verified, 1);
+    const std::string prefix = "bbsnap verify: ";
+    REQUIRE(verified.err.starts_with(prefix));
+    const std::string error = verified.err.substr(prefix.size());  // "PATH: CODE in section S at offset O: ..."
+    for (const auto& args : {std::vector<std::string>{"diff", good, bad}, {"diff", bad, good}, {"diff", bad, bad},
+                             {"diff", good, bad, "--json"}}) {
+      INFO("args: " << json(args).dump());
+      RunResult r = run_bbsnap(args);
+      CHECK_EXIT(r, 1);
+      CHECK(r.out.empty());
+      CHECK(r.err == "bbsnap diff: " + error);
+    }
+  }
+}
+
 TEST_CASE("files of format version 1 verify, dump and diff as the same state as version 2", "[cli]") {
   const fs::path golden = BBSNAP_GOLDEN_DIR;
   for (const char* name : {"full", "random"}) {
