@@ -43,7 +43,10 @@ int fail(std::string_view command, std::string_view path, const Error& error) {
 OpenOptions open_options(Verification verification, std::optional<std::uint32_t> expected_spec_version) {
   OpenOptions options;
   options.verification = verification;
-  options.threads = std::max(1u, std::thread::hardware_concurrency());
+  // Asked once: glibc reads /sys on each call, which cost more than verifying
+  // a small file (the corruption sweep opens hundreds of thousands in-process).
+  static const unsigned cores = std::max(1u, std::thread::hardware_concurrency());
+  options.threads = cores;
   options.expected_spec_version = expected_spec_version;  // nullopt: any
   return options;
 }
