@@ -872,6 +872,61 @@ TEST_CASE("lazy mode: damage to one section's metadata is reported for that sect
   }
 }
 
+TEST_CASE("lazy mode: check_section_fully finds what full verification finds, in the damaged section only") {
+  // Damage a lazy open lets through (anything but the header, the table and
+  // the framework section): check_section_fully reports it for the damaged
+  // section with full verification's error, and passes every other section
+  // (a chunk behind a damaged index reports the index's error).
+  std::size_t payload_damage = 0;
+  for (const TestFile& file : test_files()) {
+    const std::uint32_t slot_index = section_index(file.bytes, 6);
+    for (const Region& damaged : file.regions) {
+      const bool in_section = damaged.kind == Region::gap || damaged.kind == Region::payload_padding ||
+                              damaged.kind == Region::value || damaged.kind == Region::metadata;
+      if (!in_section || damaged.section == "framework") continue;
+      for (std::uint64_t pos : sample(damaged)) {
+        INFO(file.name << ": " << kind_text(damaged.kind) << " of " << damaged.section << ", byte " << pos);
+        AlignedBuffer bytes = bbsnap::testing::with_flipped_byte(file.bytes, pos);
+        const Error expected = refusal(bytes.span());
+        Opened opened(bytes.span(), lazy());
+        REQUIRE_OK(opened.snapshot);
+        const Snapshot& s = *opened.snapshot;
+        for (std::uint32_t i = 0; i < s.sections().size(); ++i) {
+          INFO("section " << i);
+          Status status = s.check_section_fully(i);
+          if (i == damaged.index || (damaged.index == slot_index && s.sections()[i].kind == 7)) {
+            REQUIRE_FALSE(status.ok());
+            CHECK(status.error().to_string() == expected.to_string());
+          } else {
+            CHECK(status.ok());
+          }
+        }
+        if (damaged.kind == Region::payload_padding || damaged.kind == Region::value) {
+          ++payload_damage;
+          CHECK(s.check_section(damaged.index).ok());  // the metadata alone is intact
+          CHECK_FALSE(s.check_section_fully(damaged.index).ok());  // not remembered as checked
+        }
+      }
+    }
+  }
+  CHECK(payload_damage > 0);
+}
+
+TEST_CASE("check_section_fully: a no-op in full mode, unchecked in trusted mode, an index out of range refused") {
+  const Bytes& file = example_file();
+  for (Verification mode : {Verification::full, Verification::lazy, Verification::trusted}) {
+    OpenOptions options;
+    options.verification = mode;
+    Opened opened(file, options);
+    REQUIRE_OK(opened.snapshot);
+    const auto count = static_cast<std::uint32_t>(opened.snapshot->sections().size());
+    for (std::uint32_t i = 0; i < count; ++i) CHECK(opened.snapshot->check_section_fully(i).ok());
+    Status beyond = opened.snapshot->check_section_fully(count);
+    REQUIRE_FALSE(beyond.ok());
+    CHECK(beyond.error().code == ErrorCode::invalid_argument);
+  }
+}
+
 TEST_CASE("lazy mode: with hundreds of sections, passing every other section never passes a damaged one") {
   // One slot per chunk: ~200 sections, so the 'checked' marks of a lazy
   // snapshot span several words; each damaged chunk is read after all others.
