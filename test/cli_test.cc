@@ -553,6 +553,92 @@ TEST_CASE("info shows the header and every section with its entries", "[cli]") {
   CHECK(text.out.find("file size       3344 bytes") != std::string::npos);
 }
 
+TEST_CASE("info lists a damaged file's sections, names each damaged one, and exits 1", "[cli]") {
+  TempDir dir;
+  const std::string good = dir.file("good.bbsnap"), bad = dir.file("bad.bbsnap");
+  pack(kSpecDir / "examples" / "full.json", good);
+  const json clean = info_json(good);
+  for (const json& s : clean["sections"]) {
+    CHECK(s["check"] == "ok");
+    CHECK_FALSE(s.contains("error"));
+  }
+  // A byte of a section: in its metadata, or byte 36 of its payload (in
+  // slot_chunk[0], the padding after the 3-byte value at payload offset 0).
+  auto offset_in = [&](const std::string& name, bool metadata) {
+    for (const json& s : clean["sections"]) {
+      if (s["name"] != name) continue;
+      const auto payload = s["payload_length"].get<std::uint64_t>();
+      return s["offset"].get<std::uint64_t>() + (metadata ? payload + 4 : 36);
+    }
+    FAIL("no section " << name);
+    return std::uint64_t{0};
+  };
+  // The error `verify` gives a file, without its "bbsnap verify: PATH: " prefix.
+  auto verify_error = [&](const std::vector<std::uint8_t>& bytes) {
+    write_file(bad, bytes);
+    RunResult r = run_bbsnap({"verify", bad});
+    CHECK_EXIT(r, 1);
+    return r.err.substr(("bbsnap verify: " + bad + ": ").size());
+  };
+  const auto bytes = read_file(good);
+
+  SECTION("padding between slot values, which only a check of the values sees") {
+    auto damaged = bytes;
+    damaged[offset_in("slot_chunk[0]", false)] ^= 0x10;
+    const std::string error = verify_error(damaged);
+    RunResult text = run_bbsnap({"info", bad});
+    CHECK_EXIT(text, 1);
+    CHECK(text.err == "bbsnap info: " + bad + ": " + error);
+    CHECK(text.out.find("slot_chunk[0]") != std::string::npos);
+    CHECK(text.out.find(" damaged\n") != std::string::npos);
+    RunResult r = run_bbsnap({"info", bad, "--json"});
+    CHECK_EXIT(r, 1);
+    const json info = json::parse(r.out);
+    for (const json& s : info["sections"]) {
+      INFO(s.dump());
+      const bool is_damaged = s["name"] == "slot_chunk[0]";
+      CHECK(s["check"] == (is_damaged ? "damaged" : "ok"));
+      CHECK(s["entries"].is_null() == is_damaged);
+      if (is_damaged) CHECK(s["error"].get<std::string>() + "\n" == error);
+    }
+  }
+  SECTION("two sections' metadata, one of them the slot index") {
+    auto damaged = bytes;
+    damaged[offset_in("slot_index", true)] ^= 0x10;
+    damaged[offset_in("ingress", true)] ^= 0x10;
+    write_file(bad, damaged);
+    RunResult r = run_bbsnap({"info", bad, "--json"});
+    CHECK_EXIT(r, 1);
+    const std::string prefix = "bbsnap info: " + bad + ": ";
+    const std::string lines[2] = {r.err.substr(0, r.err.find('\n') + 1), r.err.substr(r.err.find('\n') + 1)};
+    CHECK(lines[0].starts_with(prefix + "checksum_mismatch in section slot_index at offset "));
+    CHECK(lines[1].starts_with(prefix + "checksum_mismatch in section ingress at offset "));
+    CHECK(std::count(r.err.begin(), r.err.end(), '\n') == 2);
+    const std::map<std::string, std::string> expected = {
+        {"slot_chunk[0]", "unchecked"}, {"slot_index", "damaged"}, {"ingress", "damaged"}};
+    const json info = json::parse(r.out);
+    for (const json& s : info["sections"]) {
+      INFO(s.dump());
+      auto it = expected.find(s["name"].get<std::string>());
+      CHECK(s["check"] == (it == expected.end() ? "ok" : it->second));
+      CHECK(s["entries"].is_null() == (it != expected.end()));
+      // A chunk behind the damaged index shows the index's error.
+      if (it != expected.end()) {
+        CHECK(lines[s["name"] == "ingress" ? 1 : 0] == prefix + s["error"].get<std::string>() + "\n");
+      }
+    }
+  }
+  SECTION("the framework section, which holds spec_version: only the error") {
+    auto damaged = bytes;
+    damaged[offset_in("framework", true)] ^= 0x10;
+    const std::string error = verify_error(damaged);
+    RunResult r = run_bbsnap({"info", bad});
+    CHECK_EXIT(r, 1);
+    CHECK(r.out.empty());
+    CHECK(r.err == "bbsnap info: " + bad + ": " + error);
+  }
+}
+
 // ---------------------------------------------------------------- diff
 
 namespace {
