@@ -556,9 +556,15 @@ TEST_CASE("verify checks spec_version as expected", "[cli]") {
   r = run_bbsnap({"verify", dir.file("v7.bbsnap"), "--expect-spec-version", "7"});
   CHECK_EXIT(r, 0);
   CHECK(r.out.find("spec_version 7") != std::string::npos);
-  // The inspecting commands take any spec_version.
+  // The inspecting commands take any spec_version and show it (FORMAT.md §8.3).
   CHECK(json::parse(dump(dir.file("v7.bbsnap")))["framework"]["spec_version"] == 7);
   CHECK(info_json(dir.file("v7.bbsnap"))["spec_version"] == 7);
+  pack(kSpecDir / "examples" / "full.json", dir.file("v1.bbsnap"));
+  RunResult diff = run_bbsnap({"diff", dir.file("v1.bbsnap"), dir.file("v7.bbsnap")});
+  CHECK_EXIT(diff, 1);
+  CHECK(diff.err.empty());
+  CHECK(diff.out.find("~ framework.spec_version: 1 -> 7\n1 difference\n") != std::string::npos);
+  CHECK_EXIT(run_bbsnap({"diff", dir.file("v7.bbsnap"), dir.file("v7.bbsnap")}), 0);
 }
 
 TEST_CASE("--expect-spec-version takes plain decimal only; anything else is a usage error", "[cli]") {
