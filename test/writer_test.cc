@@ -872,3 +872,26 @@ TEST_CASE("a slot table fills at most 2^20 - 64 chunks: that many are written an
   CHECK(refused.error().code == ErrorCode::limit_exceeded);
   CHECK_THAT(refused.error().message, Catch::Contains("raise WriteOptions::slots_per_chunk"));
 }
+
+TEST_CASE("FORMAT.md §6.4's sizes: chunks of 1024 slots, 48 B of slot metadata per slot and 24 B per chunk") {
+  // The table in §6.4 (1,000,000 slots: 977 chunks, 48,023,448 bytes of slot
+  // metadata) follows from these; when the default or the encoding changes,
+  // so must the table.
+  constexpr std::uint64_t kSlots = 3 * 1024 + 1;
+  TransientSnapshot state;
+  for (std::uint64_t i = 0; i < kSlots; ++i) {
+    state.slot_table.emplace_hint(state.slot_table.end(), SlotKey{i, 0}, std::nullopt);
+  }
+  Result<AlignedBuffer> bytes = encode_snapshot(state);
+  REQUIRE_OK(bytes);
+  Result<Snapshot> snapshot = Snapshot::from_bytes(bytes->span());
+  REQUIRE_OK(snapshot);
+  CHECK(snapshot->slot_chunk_count() == 4);
+  std::uint64_t metadata = 0;
+  for (const format::SectionEntry& e : snapshot->sections()) {
+    if (e.kind != static_cast<std::uint32_t>(format::SectionKind::slot_chunk)) continue;
+    CHECK(e.payload_length == 0);
+    metadata += e.length - e.payload_length;
+  }
+  CHECK(metadata == 48 * kSlots + 24 * 4);
+}

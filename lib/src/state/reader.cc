@@ -149,6 +149,16 @@ Status Snapshot::check_section(std::uint32_t index) const {
   return impl_->ensure(index);
 }
 
+Status Snapshot::check_section_fully(std::uint32_t index) const {
+  if (Status s = check_section(index); !s) return s;
+  if (impl_->options.verification != Verification::lazy) return {};
+  const format::SectionEntry& entry = impl_->layout.entries[index];
+  const SectionKindInfo* kind = section_kind(entry.kind);
+  if (!kind || !kind->has_payload) return {};
+  impl_->mapping.will_need(entry.offset, entry.offset + entry.payload_length);
+  return verify_payload(impl_->layout, index);
+}
+
 // ---- views
 
 Result<const fb::Framework*> Snapshot::framework() const { return impl_->root<fb::Framework>(SectionKind::framework); }
