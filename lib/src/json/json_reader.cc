@@ -26,6 +26,7 @@
 #include "bbsnap/json.h"
 #include "common/boundary.h"
 #include "common/canonical_decimal.h"
+#include "json/hex.h"
 #include "json/json_shape.h"
 
 namespace bbsnap::json {
@@ -421,26 +422,14 @@ Refusal take_scalar(std::string& out, const Scalar& value) {
   return std::nullopt;
 }
 
-int hex_digit(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
 Refusal take_scalar(Bytes& out, const Scalar& value) {
   auto* const* text_ptr = std::get_if<std::string*>(&value);
   if (!text_ptr) return wrong_type("hex string", value);
   const std::string& text = **text_ptr;
   if (text.size() % 2 != 0) return "expected hex string, got odd length " + std::to_string(text.size());
   out.resize(text.size() / 2);
-  for (std::size_t i = 0; i < text.size(); i += 2) {
-    const int high = hex_digit(text[i]);
-    const int low = hex_digit(text[i + 1]);
-    if (high < 0 || low < 0) {
-      return "expected hex string, got a non-hex character at index " + std::to_string(high < 0 ? i : i + 1);
-    }
-    out[i / 2] = static_cast<std::uint8_t>(high << 4 | low);
+  if (!hex::decode(text, out.data())) {
+    return "expected hex string, got a non-hex character at index " + std::to_string(hex::first_non_digit(text));
   }
   return std::nullopt;
 }

@@ -12,6 +12,7 @@
 
 #include "bbsnap/json.h"
 #include "common/boundary.h"
+#include "json/hex.h"
 #include "json/json_shape.h"
 
 namespace bbsnap::json {
@@ -88,17 +89,13 @@ void Emitter::value_string(std::string_view text) {
 }
 
 void Emitter::value_hex(std::span<const std::uint8_t> bytes) {
-  static constexpr char kDigits[] = "0123456789abcdef";
   // A fixed buffer: a value can be as large as the snapshot itself.
-  std::array<char, 4096> chunk{};
+  std::array<char, 8192> chunk;
   begin_value();
   out_ << '"';
   while (!bytes.empty()) {
     const std::size_t count = std::min(bytes.size(), chunk.size() / 2);
-    for (std::size_t i = 0; i < count; ++i) {
-      chunk[2 * i] = kDigits[bytes[i] >> 4];
-      chunk[2 * i + 1] = kDigits[bytes[i] & 0x0f];
-    }
+    hex::encode(bytes.first(count), chunk.data());
     out_.write(chunk.data(), static_cast<std::streamsize>(2 * count));
     bytes = bytes.subspan(count);
   }
