@@ -1,6 +1,6 @@
 // One state document through each kind of input json::read_state() takes,
-// for tests that they agree: a regular file and a pipe, next to
-// json::parse_state() on memory.
+// for tests that the readers agree: a regular file (mapped, simdjson) and a
+// pipe (read in pieces, nlohmann), next to json::parse_state() on memory.
 #pragma once
 
 #include <string>
@@ -18,8 +18,9 @@ Result<TransientSnapshot> read_state_from_file(std::string_view text, const json
 // when the reader has closed its end), and read from the pipe.
 Result<TransientSnapshot> read_state_from_pipe(std::string_view text, const json::ReadOptions& options = {});
 
-// Documents at the edges of the rules: literals, numbers, strings,
-// escapes, structure, and what may follow the document.
+// Documents near the line between what the fast reader takes and what it
+// leaves to the reference reader: literals, numbers, strings, escapes,
+// structure, and what may follow the document.
 const std::vector<std::string>& borderline_documents();
 
 // "ok" or the error's code, offset and message: equal for equal outcomes

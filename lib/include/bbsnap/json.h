@@ -38,7 +38,11 @@ namespace bbsnap::json {
 // errors (not JSON at all, or something after the document) and kNoOffset
 // for documents that are JSON but not a state.
 //
-// Memory is proportional to the document; nesting deeper than the shape allows is refused as soon as it
+// Two readers share this contract: simdjson's On Demand parser reads a
+// valid document, and for anything else nlohmann's SAX parser, which
+// defines every refusal, reads it again up to its first problem. The first
+// needs a copy of the document with padding; memory is proportional to the
+// document. Nesting deeper than the shape allows is refused as soon as it
 // starts, whatever the depth; running out of memory is out_of_memory
 // ("... out of memory"). Throws nothing.
 // The result owns its data (nothing points into `document`); its strings
@@ -60,18 +64,22 @@ struct ReadOptions {
 // offset to its end, with parse_state()'s refusals and offsets. The
 // descriptor stays open.
 //
-// The input is read in 64 KiB pieces as the parser needs them (nlohmann's
-// SAX parser): memory is the state, the longest string of the document and
-// a fixed buffer, and an invalid document is refused after at most one
-// piece past the byte that makes it invalid, whatever the input (file,
-// pipe, FIFO, socket, terminal, device) and however long; more than
-// `max_bytes` is refused as soon as it is passed, and a regular file read
-// from its start that is longer is refused before it is read. A read
+// A regular file read from its start is mapped, not copied, and read by
+// simdjson; the pages it has read leave the process's memory as it goes,
+// so that the document and the state are not both resident in full. A
+// regular file longer than `max_bytes` is refused before it is read.
+// Anything else (a pipe, FIFO, socket, terminal or device; a file of more
+// than 4 GiB, the most simdjson takes) is read in 64 KiB pieces by
+// nlohmann's SAX parser: memory is the state, the longest string of the
+// document and a fixed buffer, and an invalid document is refused after at
+// most one piece past the byte that makes it invalid, however long the
+// input; more than `max_bytes` is refused as soon as it is passed. A read
 // blocks until its writer writes or closes, as read(2) does.
 //
 // Errors: those of parse_state(); limit_exceeded (longer than max_bytes;
 // offset max_bytes); io (fstat or read failed; the message is strerror's
-// text, e.g. "Is a directory"). Throws nothing.
+// text, e.g. "Is a directory"). A mapped file truncated by another process
+// while it is read raises SIGBUS, as any mapping does. Throws nothing.
 Result<TransientSnapshot> read_state(int fd, const ReadOptions& options = {});
 
 // Writes JSON tokens to a stream as they come, never holding the document:

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cerrno>
 
+#include "json/padded_mapping.h"
 
 namespace bbsnap::json {
 namespace {
@@ -16,7 +17,7 @@ constexpr std::size_t kMemoryPieceBytes = 4u << 20;
 
 }  // namespace
 
-ByteSource::ByteSource(std::string_view bytes) : rest_(bytes) {}
+ByteSource::ByteSource(std::string_view bytes, PaddedMapping* mapping) : rest_(bytes), mapping_(mapping) {}
 
 ByteSource::ByteSource(int fd, std::uint64_t limit)
     : fd_(fd), limit_(limit), buffer_(std::make_unique<char[]>(kPieceBytes)) {}
@@ -27,6 +28,7 @@ bool ByteSource::refill() {
   if (end_reason_ != End::not_yet) return false;
   base_ = consumed();
   if (fd_ < 0) {
+    if (mapping_ && begin_) mapping_->release_before(end_);
     if (rest_.empty()) {
       end_reason_ = End::end_of_input;
       return false;

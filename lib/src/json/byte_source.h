@@ -14,6 +14,8 @@
 
 namespace bbsnap::json {
 
+class PaddedMapping;
+
 class ByteSource {
  public:
   // Why the bytes ended, once they have.
@@ -24,8 +26,9 @@ class ByteSource {
     read_error,    // read() failed: see read_errno()
   };
 
-  // All of `bytes`, which must outlive the source.
-  explicit ByteSource(std::string_view bytes);
+  // All of `bytes`, which must outlive the source. With a mapping, the
+  // pages already handed out are released as the source goes on.
+  explicit ByteSource(std::string_view bytes, PaddedMapping* mapping = nullptr);
   // `fd`, from its current offset, up to `limit` bytes. The descriptor stays
   // open; the source reads it and nothing else.
   ByteSource(int fd, std::uint64_t limit);
@@ -63,6 +66,7 @@ class ByteSource {
 
   // Memory: what is left to hand out after the current piece.
   std::string_view rest_;
+  PaddedMapping* mapping_ = nullptr;
 
   // Descriptor.
   int fd_ = -1;

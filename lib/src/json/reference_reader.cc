@@ -39,6 +39,8 @@ using shape::ObjectShape;
 using shape::SlotEntry;
 using shape::SlotTable;
 using shape::Tuple;
+using shape::field_index;
+using shape::with_member;
 using shape::TupleShape;
 
 // ---- Scalars, as nlohmann reports them ----------------------------------
@@ -168,28 +170,6 @@ Refusal take_open(T& out, Bracket bracket, std::unique_ptr<Frame>& child);
 template <class T>
 Refusal take_open(T& out, Bracket bracket, std::unique_ptr<Frame>& child);
 
-// Calls `visit(owner.*member)` for the index-th Field of `fields`.
-template <class Owner, class Fields, class Visit>
-Refusal with_member(Owner& owner, const Fields& fields, std::size_t index, Visit&& visit) {
-  Refusal refusal;
-  std::size_t i = 0;
-  std::apply(
-      [&](const auto&... field) {
-        ((i++ == index ? void(refusal = visit(owner.*field.member)) : void()), ...);
-      },
-      fields);
-  return refusal;
-}
-
-template <Object T>
-std::optional<std::size_t> field_index(std::string_view name) {
-  std::optional<std::size_t> index;
-  std::size_t i = 0;
-  std::apply([&](const auto&... field) { ((field.name == name ? void(index = i) : void(), ++i), ...); },
-             ObjectShape<T>::fields);
-  return index;
-}
-
 // A model struct written as an object. Absent members keep the model's
 // defaults, which are the spec's defaults.
 template <Object T>
@@ -208,12 +188,12 @@ class StructFrame final : public Frame {
   }
 
   Refusal scalar(const Scalar& value) override {
-    return with_member(object_, ObjectShape<T>::fields, current_,
+    return with_member<Refusal>(object_, ObjectShape<T>::fields, current_,
                        [&](auto& member) { return take_scalar(member, value); });
   }
 
   Refusal open(Bracket bracket, std::unique_ptr<Frame>& child) override {
-    return with_member(object_, ObjectShape<T>::fields, current_,
+    return with_member<Refusal>(object_, ObjectShape<T>::fields, current_,
                        [&](auto& member) { return take_open(member, bracket, child); });
   }
 
@@ -249,7 +229,7 @@ class TupleFrame final : public ArrayFrame {
   template <class Visit>
   Refusal with_next(Visit&& visit) {
     if (next_ == kSize) return "one item too many: the tuple has " + std::to_string(kSize);
-    return with_member(tuple_, TupleShape<T>::items, next_++, visit);
+    return with_member<Refusal>(tuple_, TupleShape<T>::items, next_++, visit);
   }
 
   T& tuple_;

@@ -1,7 +1,8 @@
 // The reference reader of the state document: nlohmann's SAX parser driving
 // the model's frames (json_reader.cc). It reads its input one byte at a time
 // from a ByteSource, so it works on any input in bounded memory, and it
-// defines every refusal's message, path and offset (json.h).
+// defines every refusal's message, path and offset (json.h). The fast
+// reader (fast_reader.h) gives way to it for anything but a valid document.
 #pragma once
 
 #include "bbsnap/model.h"
