@@ -4,7 +4,6 @@
 #include <poll.h>
 #include <signal.h>
 #include <spawn.h>
-#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -97,10 +96,8 @@ RunResult run_program(const std::string& program, const std::vector<std::string>
   }
   if (fds[2].fd >= 0) ::close(fds[2].fd);
   int status = 0;
-  rusage usage{};
-  while (::wait4(pid, &status, 0, &usage) < 0) check(errno == EINTR, "wait4");
+  while (::waitpid(pid, &status, 0) < 0) check(errno == EINTR, "waitpid");
   result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  result.max_rss_kib = usage.ru_maxrss;
   return result;
 }
 

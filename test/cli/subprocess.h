@@ -11,7 +11,6 @@ struct RunResult {
   int exit_code = -1;  // -1: killed by a signal
   std::string out;
   std::string err;
-  long max_rss_kib = 0;  // the peak resident memory of the program (and of any it waited for)
 };
 
 // Runs `program` with `args` (no shell), feeding `input` to its standard input.
