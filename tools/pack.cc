@@ -67,13 +67,14 @@ void add_pack_command(CLI::App& app, int& exit_code) {
   cmd->add_option("--max-input", options->max_input,
                   "refuse a document longer than this many bytes (suffixes K, M, G, T: powers of 1024)")
       ->transform(CLI::AsSizeValue(false))
-      ->default_str("64G");
+      ->default_str(std::to_string(json::kDefaultMaxDocumentBytes >> 30) + "G");
   cmd->footer(
       "Refuses the document on its first problem, naming its JSON path (exit 1); nothing is\n"
-      "written then. A regular file is mapped and parsed in place; anything else (standard\n"
-      "input from a pipe, a FIFO, a device) is read 64 KiB at a time and refused at most that\n"
-      "far past the byte that makes it invalid, or as soon as it is longer than --max-input\n"
-      "(default 64G; a regular file longer than that is refused before it is read).\n"
+      "written then. A regular file is mapped and parsed in place (an invalid one is read\n"
+      "whole first); anything else (standard input from a pipe, a FIFO, a device) is read\n"
+      "64 KiB at a time and refused at most that far past the byte that makes it invalid, or\n"
+      "as soon as it is longer than --max-input (default 64G; a regular file longer than that\n"
+      "is refused before it is read).\n"
       "Memory is about the state's size plus a fixed buffer, not the document's on top.\n"
       "Otherwise writes OUT atomically: a temporary file beside it, fsync, rename. Equal\n"
       "states give byte-identical files.\n"

@@ -64,17 +64,22 @@ struct ReadOptions {
 // offset to its end, with parse_state()'s refusals and offsets. The
 // descriptor stays open.
 //
-// A regular file read from its start is mapped, not copied, and read by
-// simdjson; the pages it has read leave the process's memory as it goes,
-// so that the document and the state are not both resident in full. A
-// regular file longer than `max_bytes` is refused before it is read.
-// Anything else (a pipe, FIFO, socket, terminal or device; a file of more
-// than 4 GiB, the most simdjson takes) is read in 64 KiB pieces by
-// nlohmann's SAX parser: memory is the state, the longest string of the
-// document and a fixed buffer, and an invalid document is refused after at
-// most one piece past the byte that makes it invalid, however long the
-// input; more than `max_bytes` is refused as soon as it is passed. A read
-// blocks until its writer writes or closes, as read(2) does.
+// A regular file read from its start is mapped, not copied, and simdjson
+// reads it first. Its first pass reads the whole file: the process's peak
+// resident memory is at least the file's pages (the file's own, which the
+// kernel can reclaim), and an invalid file is read whole before it is
+// refused; then the pages already parsed leave the process's memory as the
+// state is built. For anything simdjson does not accept (an invalid
+// document, an escape, a file over 4 GiB), nlohmann's SAX parser reads the
+// mapping again from its start, up to its first problem. A regular file
+// longer than `max_bytes` is refused before it is read.
+// Anything else (a pipe, FIFO, socket, terminal or device) is read in
+// 64 KiB pieces by nlohmann's SAX parser only: memory is the state, the
+// longest string of the document and a fixed buffer, and an invalid
+// document is refused after at most one piece past the byte that makes it
+// invalid, however long the input; more than `max_bytes` is refused as soon
+// as it is passed. A read blocks until its writer writes or closes, as
+// read(2) does.
 //
 // Errors: those of parse_state(); limit_exceeded (longer than max_bytes;
 // offset max_bytes); io (fstat or read failed; the message is strerror's
