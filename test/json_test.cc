@@ -527,6 +527,35 @@ TEST_CASE("the Emitter lays out canonical JSON", "[json]") {
         "}\n");
 }
 
+TEST_CASE("the Emitter escapes exactly what the canonical form escapes, in names and strings", "[json]") {
+  const auto canonical = [](unsigned char c) -> std::string {
+    switch (c) {
+      case '"': return "\\\"";
+      case '\\': return "\\\\";
+      case '\b': return "\\b";
+      case '\f': return "\\f";
+      case '\n': return "\\n";
+      case '\r': return "\\r";
+      case '\t': return "\\t";
+    }
+    if (c >= 0x20) return std::string(1, static_cast<char>(c));
+    static constexpr char kDigits[] = "0123456789abcdef";
+    return std::string("\\u00") + kDigits[c >> 4] + kDigits[c & 15];
+  };
+  for (int c = 0; c < 0x80; ++c) {
+    const std::string text = "a" + std::string(1, static_cast<char>(c)) + "b";
+    const std::string quoted = "\"a" + canonical(static_cast<unsigned char>(c)) + "b\"";
+    std::ostringstream out;
+    bbsnap::json::Emitter emitter(out);
+    emitter.begin_object();
+    emitter.key(text);
+    emitter.value_string(text);
+    emitter.end_object();
+    INFO("character " << c);
+    CHECK(out.str() == "{\n  " + quoted + ": " + quoted + "\n}\n");
+  }
+}
+
 TEST_CASE("the Emitter writes long byte strings in chunks", "[json]") {
   std::vector<std::uint8_t> bytes(100003);
   std::string hex = "\"";
