@@ -39,14 +39,19 @@ struct Input {
 };
 
 // A string's or member name's bytes as they stand in the document, from the
-// first byte after its opening quote. simdjson has checked that the string
-// is closed, that the whole document is UTF-8 and that no string holds a raw
-// control character; without a backslash, these bytes are the string.
-bool unescaped_text(const Input& in, const char* start, std::string_view& text) {
+// first byte after its opening quote to the next quote. simdjson has checked
+// that the string is closed, that the whole document is UTF-8 and that no
+// string holds a raw control character.
+bool raw_text(const Input& in, const char* start, std::string_view& text) {
   const void* quote = std::memchr(start, '"', static_cast<std::size_t>(in.end - start));
   if (quote == nullptr) return false;
   text = std::string_view(start, static_cast<std::size_t>(static_cast<const char*>(quote) - start));
-  return text.find('\\') == std::string_view::npos;
+  return true;
+}
+
+// Without a backslash, the raw bytes are the string.
+bool unescaped_text(const Input& in, const char* start, std::string_view& text) {
+  return raw_text(in, start, text) && text.find('\\') == std::string_view::npos;
 }
 
 bool read_text(const Input& in, ondemand::value value, std::string_view& text) {
@@ -100,21 +105,15 @@ bool read(const Input& in, ondemand::value value, std::string& out) {
 // backslash is not a digit.
 bool read(const Input& in, ondemand::value value, Bytes& out) {
   ondemand::raw_json_string raw;
-  if (value.get_raw_json_string().get(raw)) return false;
-  const void* quote = std::memchr(raw.raw(), '"', static_cast<std::size_t>(in.end - raw.raw()));
-  if (quote == nullptr) return false;
-  const std::string_view digits(raw.raw(), static_cast<std::size_t>(static_cast<const char*>(quote) - raw.raw()));
-  if (digits.size() % 2 != 0) return false;
+  std::string_view digits;
+  if (value.get_raw_json_string().get(raw) || !raw_text(in, raw.raw(), digits) || digits.size() % 2 != 0) {
+    return false;
+  }
   out.resize(digits.size() / 2);
   return hex::decode(digits, out.data());
 }
 
 bool read(const Input& in, ondemand::value value, EnvelopeEvent& out) { return read(in, value, out.bytes); }
-
-template <std::size_t... I>
-void emplace_alternative(IngressEvent& event, std::size_t index, std::index_sequence<I...>) {
-  ((I == index ? void(event.emplace<I>()) : void()), ...);
-}
 
 // Exactly one member, named for the variant.
 bool read(const Input& in, ondemand::value value, IngressEvent& out) {
@@ -128,8 +127,7 @@ bool read(const Input& in, ondemand::value value, IngressEvent& out) {
     const auto& names = shape::kIngressVariants;
     const auto found = std::find(names.begin(), names.end(), name);
     if (found == names.end()) return false;
-    emplace_alternative(out, static_cast<std::size_t>(found - names.begin()),
-                        std::make_index_sequence<std::variant_size_v<IngressEvent>>{});
+    shape::emplace_variant(out, static_cast<std::size_t>(found - names.begin()));
     chosen = true;
     if (!std::visit([&](auto& payload) { return read(in, field.value(), payload); }, out)) return false;
   }

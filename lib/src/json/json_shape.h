@@ -81,6 +81,16 @@ inline constexpr std::array<std::string_view, 5> kIngressVariants = {
     "Envelope", "AppEvent", "Invoke", "TimerMatured", "Completion"};
 static_assert(kIngressVariants.size() == std::variant_size_v<IngressEvent>);
 
+template <std::size_t... I>
+void emplace_variant(IngressEvent& event, std::size_t index, std::index_sequence<I...>) {
+  ((I == index ? void(event.emplace<I>()) : void()), ...);
+}
+
+// Makes `event` the empty alternative named kIngressVariants[index].
+inline void emplace_variant(IngressEvent& event, std::size_t index) {
+  emplace_variant(event, index, std::make_index_sequence<std::variant_size_v<IngressEvent>>{});
+}
+
 template <class A, class B>
 struct TupleShape<std::pair<A, B>> {
   static constexpr auto items =

@@ -323,11 +323,6 @@ class SlotListFrame final : public ArrayFrame {
   SlotTable& table_;
 };
 
-template <std::size_t... I>
-void emplace_alternative(IngressEvent& event, std::size_t index, std::index_sequence<I...>) {
-  ((I == index ? void(event.emplace<I>()) : void()), ...);
-}
-
 // An ingress event: an object with exactly one member, named for the variant.
 class IngressEventFrame final : public Frame {
  public:
@@ -341,8 +336,7 @@ class IngressEventFrame final : public Frame {
     const auto& names = shape::kIngressVariants;
     const auto found = std::find(names.begin(), names.end(), name);
     if (found == names.end()) return "unknown ingress variant; expected " + variant_list();
-    emplace_alternative(event_, static_cast<std::size_t>(found - names.begin()),
-                        std::make_index_sequence<std::variant_size_v<IngressEvent>>{});
+    shape::emplace_variant(event_, static_cast<std::size_t>(found - names.begin()));
     chosen_ = true;
     return std::nullopt;
   }
