@@ -1,4 +1,4 @@
-// The benchmark suite (issue 5): bbsnap, the limits of this machine and the
+// The benchmark suite: bbsnap, the limits of this machine and the
 // alternatives a user would pick, on the same states, in the same process.
 //
 //   bbsnap_bench [--bench_dir=DIR] [Google Benchmark flags]
@@ -93,7 +93,7 @@ struct StateSpec {
   const char* name;
   testing::WorkloadSpec (*spec)();
   bool big;  // at most one big state lives at a time; heavy artifacts are rebuilt rather than kept
-  // Scale states (issue 6: lazy cold start is constant in the file size):
+  // Scale states (lazy cold start is constant in the file size):
   // this many bytes of 2 KiB slot values (so that even the 10 MiB file has
   // full 4096-slot chunks, as every larger file does), streamed to the file by
   // SnapshotWriter, never held in memory; only the lazy and trusted
