@@ -65,7 +65,7 @@ TEST_CASE("an unknown optional section kind is skipped, an unknown required one 
   unknown.body = Bytes(64, 0x11);
   for (int i = 0; i < 37; ++i) unknown.body.push_back(static_cast<std::uint8_t>(i * 7));
 
-  // (Not before the slot chunks: moving them breaks their value hashes, see swapped_or_moved_test.cc.)
+  // Right after the slot chunks (before slot_index), between two metadata sections (before bus) and at the end.
   const std::uint32_t bus = section_index(file, 2);
   const std::uint32_t slot_index = section_index(file, 6);
   for (std::uint32_t at : {slot_index, bus, static_cast<std::uint32_t>(pieces.size())}) {
