@@ -629,9 +629,9 @@ TEST_CASE("faults in a write without fsync leave the old snapshot or the new one
 // The order is the crash reasoning: the file is locked before it has a name
 // (removers of stale temporaries leave it alone), complete and on disk
 // before it has one (an unnamed file) and before the rename, closed before
-// the rename (a failing close still leaves the old file), and its lock
-// released only once its temporary name is gone.
-TEST_CASE("a durable write locks, writes, fsyncs, names, closes, renames, unlocks and fsyncs the directory, in order") {
+// it is named and renamed (a failing close leaves the old file and nothing
+// else), and its lock released only once its temporary name is gone.
+TEST_CASE("a durable write locks, writes, fsyncs, closes, names, renames, unlocks and fsyncs the directory, in order") {
   for (Path temporary : temporary_paths()) {
     INFO(path_name(temporary));
     FaultyFileOps counting({Op::count, Fault::fail, EIO, 0}, temporary);
@@ -639,7 +639,7 @@ TEST_CASE("a durable write locks, writes, fsyncs, names, closes, renames, unlock
     REQUIRE_OK(write_snapshot(dir.file("s.bbsnap"), state_a(), {.file_ops = &counting}));
     const std::vector<Op> expected =
         temporary == Path::unnamed
-            ? std::vector<Op>{Op::open_unnamed, Op::flock, Op::write, Op::pwrite, Op::fsync, Op::linkat, Op::close,
+            ? std::vector<Op>{Op::open_unnamed, Op::flock, Op::write, Op::pwrite, Op::fsync, Op::close, Op::linkat,
                               Op::rename, Op::close, Op::open_dir, Op::fsync_dir, Op::close}
             : std::vector<Op>{Op::open, Op::flock, Op::write, Op::pwrite, Op::fsync, Op::close,
                               Op::rename, Op::close, Op::open_dir, Op::fsync_dir, Op::close};

@@ -188,7 +188,8 @@ Status AtomicFileSink::open_named() {
 
 // A second descriptor of the locked temporary file: the lock, proof to
 // removers of stale temporaries that this writer is alive, must outlive the
-// temporary name, while fd_ is closed before the rename.
+// temporary name, and an unnamed file must outlive fd_, which is closed
+// before the file is named and renamed.
 Status AtomicFileSink::keep_lock() {
   lock_fd_ = ::fcntl(fd_, F_DUPFD_CLOEXEC, 0);
   if (lock_fd_ < 0) return io_error("cannot duplicate the descriptor of", temp_description(), errno);
@@ -200,7 +201,7 @@ Status AtomicFileSink::keep_lock() {
 // gives for any caller: linkat(fd, "", ..., AT_EMPTY_PATH) needs
 // CAP_DAC_READ_SEARCH (linkat(2)) on the kernels Debian 12 ships.
 Status AtomicFileSink::name_unnamed() {
-  const std::string unnamed = proc_fd_path(fd_);
+  const std::string unnamed = proc_fd_path(lock_fd_);
   for (unsigned attempt = 0; attempt < kAttempts; ++attempt) {
     std::string temp = temp_path_for(path_, attempt);
     if (retry_on_eintr([&] {
@@ -291,17 +292,17 @@ Status AtomicFileSink::commit() {
   if (durable_ && retry_on_eintr([&] { return ops_.fsync(fd_); }) != 0) {
     return io_error("cannot fsync", temp_description(), errno);
   }
+  int fd = fd_;
+  fd_ = -1;
+  // On Linux the descriptor is released even when close reports EINTR: not
+  // retried (that could close another thread's new descriptor), not an error.
+  if (ops_.close(fd) != 0 && errno != EINTR) return io_error("cannot close", temp_description(), errno);
   // An unnamed file gets a name only now, complete: a crash before this
   // leaves nothing behind; one between here and the rename, a complete file
   // under a temporary name, which the next write removes.
   if (temp_path_.empty()) {
     if (Status s = name_unnamed(); !s) return s;
   }
-  int fd = fd_;
-  fd_ = -1;
-  // On Linux the descriptor is released even when close reports EINTR: not
-  // retried (that could close another thread's new descriptor), not an error.
-  if (ops_.close(fd) != 0 && errno != EINTR) return io_error("cannot close", temp_path_, errno);
   if (retry_on_eintr([&] { return ops_.rename(temp_path_.c_str(), path_.c_str()); }) != 0) {
     return io_error("cannot rename " + temp_path_ + " to", path_, errno);
   }

@@ -83,8 +83,8 @@ class AtomicFileSink final : public Sink {
   std::string path_;
   std::string dir_;
   std::string temp_path_;  // the temporary file's name; empty while it has none
-  int fd_ = -1;            // written through; closed before the rename, which reports a failing close
-  int lock_fd_ = -1;       // the same open file, holding its flock until its name is gone
+  int fd_ = -1;       // written through; closed before the file is named and renamed, to report a failing close
+  int lock_fd_ = -1;  // the same open file, holding its flock (and an unnamed file) until its name is gone
   const FileOps& ops_;
   bool durable_;
   bool committed_ = false;
