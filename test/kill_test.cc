@@ -57,11 +57,18 @@ TransientSnapshot state_of_generation(std::uint64_t g) {
 }
 
 // The child: writes generations first, first + 1, ... to `path` and reports
-// each one finished on `report_fd`, until it is killed. Never returns.
+// each one finished on `report_fd`, until it is killed. Says on `ready_fd`
+// when its first write begins (the parent times its kill from there: on a
+// loaded machine, starting the child and making its first state can take
+// longer than the whole random delay). Never returns.
 [[noreturn]] void write_forever(const std::string& path, std::uint64_t first, const WriteOptions& options,
-                                int report_fd) {
+                                int ready_fd, int report_fd) {
+  TransientSnapshot state = state_of_generation(first);
+  const char ready = 1;
+  if (::write(ready_fd, &ready, 1) != 1) _exit(5);
   for (std::uint64_t g = first;; ++g) {
-    if (!write_snapshot(path, state_of_generation(g), options).ok()) _exit(3);
+    if (g != first) state = state_of_generation(g);
+    if (!write_snapshot(path, state, options).ok()) _exit(3);
     if (::write(report_fd, &g, sizeof g) != sizeof g) _exit(4);
   }
 }
@@ -119,16 +126,23 @@ KillCounts kill_writers(const WriteOptions& options, bool unnamed, std::uint64_t
 
   std::mt19937_64 random(seed);
   for (int kill_number = 0; kill_number < kKills; ++kill_number) {
-    int report[2];
+    int report[2], ready[2];
     REQUIRE(::pipe(report) == 0);
+    REQUIRE(::pipe(ready) == 0);
     const std::uint64_t first = on_disk + 1;
     const pid_t child = ::fork();
     REQUIRE(child >= 0);
     if (child == 0) {
       ::close(report[0]);
-      write_forever(path, first, options, report[1]);
+      ::close(ready[0]);
+      write_forever(path, first, options, ready[1], report[1]);
     }
     ::close(report[1]);
+    ::close(ready[1]);
+    char started = 0;
+    const bool child_started = ::read(ready[0], &started, 1) == 1;
+    ::close(ready[0]);
+    REQUIRE(child_started);
     std::this_thread::sleep_for(std::chrono::microseconds(random() % 40000));
     // Stopped first, so that what it has open is what it is killed with.
     REQUIRE(::kill(child, SIGSTOP) == 0);
