@@ -387,8 +387,14 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   }
 
   // Epilogue: everything, lazily.
-  bool intact = true;
-  for (std::uint32_t i = 0; i < lazy->sections().size(); ++i) intact = intact && lazy->check_section(i).ok();
+  bool intact = true, whole = true;
+  for (std::uint32_t i = 0; i < lazy->sections().size(); ++i) {
+    intact = intact && lazy->check_section(i).ok();
+    whole = whole && lazy->check_section_fully(i).ok();
+  }
+  FUZZ_CHECK(whole == full.ok(), full.ok() ? "check_section_fully() fails in lazy mode on a file full mode accepts"
+                                           : "check_section_fully() passes every section of a file full mode refuses: " +
+                                                 describe(full.error()));
   Result<TransientSnapshot> model = lazy->to_model();
   if (full) {
     FUZZ_CHECK(intact, "check_section() fails in lazy mode on a file full mode accepts");

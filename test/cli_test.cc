@@ -175,6 +175,119 @@ TEST_CASE("every valid example packs, and dump gives it back normalised", "[cli]
   CHECK(dump(dir.file("full.bbsnap")) == read_text(kSpecDir / "examples" / "full.json"));
 }
 
+TEST_CASE("dump writes the canonical bytes STATE-JSON.md specifies, escapes included", "[cli]") {
+  // A compact document with its keys out of order, uppercase hex and
+  // escapes where none are needed ...
+  const std::string input =
+      R"({"pending_completions":[],"wire_states":{},"ingress":[{"TimerMatured":{"at_ns":5}}],)"
+      R"("bus":{"event_subscriptions":{"k":[]}},)"
+      R"("framework":{"spec_version":1,"next_exec_id":18446744073709551615,"counters":{"tab\tkey":2,"a\/b":1},)"
+      R"("fired_phases":["\"quoted\" \\ back","\b\f\n\r\t",)"
+      R"("\u0000\u0001\u0002\u0003\u0004\u0005\u0006\u0007\u000B\u000E\u000F\u0010\u0011\u0012\u0013\u0014)"
+      R"(\u0015\u0016\u0017\u0018\u0019\u001A\u001B\u001C\u001D\u001E\u001F",)"
+      R"("DEL \u007F LS \u2028 PS \u2029 \u00E9 \uD83D\uDE00",""],)"
+      R"("peer_governor":{"health":[["AB",1,2,true]],"allowlist":null,"failure_threshold":3},)"
+      R"("pending_outbound":[{"envelope_bytes":"","redelivered":false}]},)"
+      R"("execution_state":{"7":{"outputs_written":3}},)"
+      R"("slot_table":[{"site":1,"exec":3,"value":null},{"site":1,"exec":2,"value":"0AFF"}],)"
+      R"("frontier":[[1,2]]})";
+  // ... dumps as the spec's "Canonical output" says, written out here by
+  // hand: every key in the order of "Shape", one member or element per line,
+  // two spaces per level, ": " and ",", [] and {} on one line, lowercase
+  // hex, \" \\ \b \f \n \r \t, \u00xx (lowercase) for the other control
+  // characters, DEL, U+2028, U+2029 and non-ASCII raw, / unescaped, and one
+  // final newline.
+  const std::string expected =
+      "{\n"
+      "  \"frontier\": [\n"
+      "    [\n"
+      "      1,\n"
+      "      2\n"
+      "    ]\n"
+      "  ],\n"
+      "  \"slot_table\": [\n"
+      "    {\n"
+      "      \"site\": 1,\n"
+      "      \"exec\": 2,\n"
+      "      \"value\": \"0aff\"\n"
+      "    },\n"
+      "    {\n"
+      "      \"site\": 1,\n"
+      "      \"exec\": 3,\n"
+      "      \"value\": null\n"
+      "    }\n"
+      "  ],\n"
+      "  \"pending_async\": {},\n"
+      "  \"execution_state\": {\n"
+      "    \"7\": {\n"
+      "      \"outputs_written\": 3\n"
+      "    }\n"
+      "  },\n"
+      "  \"framework\": {\n"
+      "    \"counters\": {\n"
+      "      \"a/b\": 1,\n"
+      "      \"tab\\tkey\": 2\n"
+      "    },\n"
+      "    \"fired_phases\": [\n"
+      "      \"\\\"quoted\\\" \\\\ back\",\n"
+      "      \"\\b\\f\\n\\r\\t\",\n"
+      "      \"\\u0000\\u0001\\u0002\\u0003\\u0004\\u0005\\u0006\\u0007\\u000b\\u000e\\u000f\\u0010\\u0011\\u0012"
+      "\\u0013\\u0014\\u0015\\u0016\\u0017\\u0018\\u0019\\u001a\\u001b\\u001c\\u001d\\u001e\\u001f\",\n"
+      "      \"DEL \x7f LS \xe2\x80\xa8 PS \xe2\x80\xa9 \xc3\xa9 \xf0\x9f\x98\x80\",\n"
+      "      \"\"\n"
+      "    ],\n"
+      "    \"address_book\": [],\n"
+      "    \"peer_governor\": {\n"
+      "      \"blocklist\": [],\n"
+      "      \"allowlist\": null,\n"
+      "      \"health\": [\n"
+      "        [\n"
+      "          \"ab\",\n"
+      "          1,\n"
+      "          2,\n"
+      "          true\n"
+      "        ]\n"
+      "      ],\n"
+      "      \"failure_threshold\": 3\n"
+      "    },\n"
+      "    \"backoff_table\": [],\n"
+      "    \"pending_outbound\": [\n"
+      "      {\n"
+      "        \"envelope_bytes\": \"\",\n"
+      "        \"redelivered\": false\n"
+      "      }\n"
+      "    ],\n"
+      "    \"peer_id_bytes\": \"\",\n"
+      "    \"next_command_id\": 0,\n"
+      "    \"next_exec_id\": 18446744073709551615,\n"
+      "    \"spec_version\": 1\n"
+      "  },\n"
+      "  \"bus\": {\n"
+      "    \"event_subscriptions\": {\n"
+      "      \"k\": []\n"
+      "    }\n"
+      "  },\n"
+      "  \"ingress\": [\n"
+      "    {\n"
+      "      \"TimerMatured\": {\n"
+      "        \"at_ns\": 5\n"
+      "      }\n"
+      "    }\n"
+      "  ],\n"
+      "  \"wire_states\": {},\n"
+      "  \"pending_completions\": []\n"
+      "}\n";
+  TempDir dir;
+  const std::string snapshot = dir.file("s.bbsnap");
+  pack("-", snapshot, input);
+  // The command streams from the mapping; the library writes from the model.
+  CHECK(dump(snapshot) == expected);
+  CHECK(model_dump(snapshot) == expected);
+  // And the canonical document is a fixed point.
+  pack("-", dir.file("again.bbsnap"), expected);
+  CHECK(read_file(dir.file("again.bbsnap")) == read_file(snapshot));
+}
+
 TEST_CASE("documents written differently pack to identical files", "[cli]") {
   TempDir dir;
   const json doc = json::parse(read_text(kSpecDir / "examples" / "full.json"));
@@ -443,9 +556,15 @@ TEST_CASE("verify checks spec_version as expected", "[cli]") {
   r = run_bbsnap({"verify", dir.file("v7.bbsnap"), "--expect-spec-version", "7"});
   CHECK_EXIT(r, 0);
   CHECK(r.out.find("spec_version 7") != std::string::npos);
-  // The inspecting commands take any spec_version.
+  // The inspecting commands take any spec_version and show it (FORMAT.md §8.3).
   CHECK(json::parse(dump(dir.file("v7.bbsnap")))["framework"]["spec_version"] == 7);
   CHECK(info_json(dir.file("v7.bbsnap"))["spec_version"] == 7);
+  pack(kSpecDir / "examples" / "full.json", dir.file("v1.bbsnap"));
+  RunResult diff = run_bbsnap({"diff", dir.file("v1.bbsnap"), dir.file("v7.bbsnap")});
+  CHECK_EXIT(diff, 1);
+  CHECK(diff.err.empty());
+  CHECK(diff.out.find("~ framework.spec_version: 1 -> 7\n1 difference\n") != std::string::npos);
+  CHECK_EXIT(run_bbsnap({"diff", dir.file("v7.bbsnap"), dir.file("v7.bbsnap")}), 0);
 }
 
 TEST_CASE("--expect-spec-version takes plain decimal only; anything else is a usage error", "[cli]") {
@@ -571,6 +690,92 @@ TEST_CASE("info shows the header and every section with its entries", "[cli]") {
   CHECK(text.out.find("file size       3344 bytes") != std::string::npos);
 }
 
+TEST_CASE("info lists a damaged file's sections, names each damaged one, and exits 1", "[cli]") {
+  TempDir dir;
+  const std::string good = dir.file("good.bbsnap"), bad = dir.file("bad.bbsnap");
+  pack(kSpecDir / "examples" / "full.json", good);
+  const json clean = info_json(good);
+  for (const json& s : clean["sections"]) {
+    CHECK(s["check"] == "ok");
+    CHECK_FALSE(s.contains("error"));
+  }
+  // A byte of a section: in its metadata, or byte 36 of its payload (in
+  // slot_chunk[0], the padding after the 3-byte value at payload offset 0).
+  auto offset_in = [&](const std::string& name, bool metadata) {
+    for (const json& s : clean["sections"]) {
+      if (s["name"] != name) continue;
+      const auto payload = s["payload_length"].get<std::uint64_t>();
+      return s["offset"].get<std::uint64_t>() + (metadata ? payload + 4 : 36);
+    }
+    FAIL("no section " << name);
+    return std::uint64_t{0};
+  };
+  // The error `verify` gives a file, without its "bbsnap verify: PATH: " prefix.
+  auto verify_error = [&](const std::vector<std::uint8_t>& bytes) {
+    write_file(bad, bytes);
+    RunResult r = run_bbsnap({"verify", bad});
+    CHECK_EXIT(r, 1);
+    return r.err.substr(("bbsnap verify: " + bad + ": ").size());
+  };
+  const auto bytes = read_file(good);
+
+  SECTION("padding between slot values, which only a check of the values sees") {
+    auto damaged = bytes;
+    damaged[offset_in("slot_chunk[0]", false)] ^= 0x10;
+    const std::string error = verify_error(damaged);
+    RunResult text = run_bbsnap({"info", bad});
+    CHECK_EXIT(text, 1);
+    CHECK(text.err == "bbsnap info: " + bad + ": " + error);
+    CHECK(text.out.find("slot_chunk[0]") != std::string::npos);
+    CHECK(text.out.find(" damaged\n") != std::string::npos);
+    RunResult r = run_bbsnap({"info", bad, "--json"});
+    CHECK_EXIT(r, 1);
+    const json info = json::parse(r.out);
+    for (const json& s : info["sections"]) {
+      INFO(s.dump());
+      const bool is_damaged = s["name"] == "slot_chunk[0]";
+      CHECK(s["check"] == (is_damaged ? "damaged" : "ok"));
+      CHECK(s["entries"].is_null() == is_damaged);
+      if (is_damaged) CHECK(s["error"].get<std::string>() + "\n" == error);
+    }
+  }
+  SECTION("two sections' metadata, one of them the slot index") {
+    auto damaged = bytes;
+    damaged[offset_in("slot_index", true)] ^= 0x10;
+    damaged[offset_in("ingress", true)] ^= 0x10;
+    write_file(bad, damaged);
+    RunResult r = run_bbsnap({"info", bad, "--json"});
+    CHECK_EXIT(r, 1);
+    const std::string prefix = "bbsnap info: " + bad + ": ";
+    const std::string lines[2] = {r.err.substr(0, r.err.find('\n') + 1), r.err.substr(r.err.find('\n') + 1)};
+    CHECK(lines[0].starts_with(prefix + "checksum_mismatch in section slot_index at offset "));
+    CHECK(lines[1].starts_with(prefix + "checksum_mismatch in section ingress at offset "));
+    CHECK(std::count(r.err.begin(), r.err.end(), '\n') == 2);
+    const std::map<std::string, std::string> expected = {
+        {"slot_chunk[0]", "unchecked"}, {"slot_index", "damaged"}, {"ingress", "damaged"}};
+    const json info = json::parse(r.out);
+    for (const json& s : info["sections"]) {
+      INFO(s.dump());
+      auto it = expected.find(s["name"].get<std::string>());
+      CHECK(s["check"] == (it == expected.end() ? "ok" : it->second));
+      CHECK(s["entries"].is_null() == (it != expected.end()));
+      // A chunk behind the damaged index shows the index's error.
+      if (it != expected.end()) {
+        CHECK(lines[s["name"] == "ingress" ? 1 : 0] == prefix + s["error"].get<std::string>() + "\n");
+      }
+    }
+  }
+  SECTION("the framework section, which holds spec_version: only the error") {
+    auto damaged = bytes;
+    damaged[offset_in("framework", true)] ^= 0x10;
+    const std::string error = verify_error(damaged);
+    RunResult r = run_bbsnap({"info", bad});
+    CHECK_EXIT(r, 1);
+    CHECK(r.out.empty());
+    CHECK(r.err == "bbsnap info: " + bad + ": " + error);
+  }
+}
+
 // ---------------------------------------------------------------- diff
 
 namespace {
@@ -630,6 +835,44 @@ TEST_CASE("diff of one changed slot and one changed counter reports exactly thos
   CHECK_EXIT(same, 0);
   CHECK(same.out.find("sections: 10 equal\nno difference in the state\n") != std::string::npos);
   CHECK(diff_json(a, a, 0)["differences"].empty());
+}
+
+TEST_CASE("diff refuses a damaged file on either side as verify does, even where its table entries are equal",
+          "[cli]") {
+  TempDir dir;
+  const std::string good = dir.file("good.bbsnap"), bad = dir.file("bad.bbsnap");
+  pack(kSpecDir / "examples" / "full.json", good);
+  const json info = info_json(good);
+  const json& chunk = info["sections"][0];
+  REQUIRE(chunk["name"] == "slot_chunk[0]");
+  const json& framework = info["sections"][5];
+  REQUIRE(framework["name"] == "framework");
+  // Damage that leaves every table entry as it is: a slot value, the padding
+  // after it, a section's metadata.
+  const std::vector<std::uint64_t> offsets = {
+      chunk["offset"].get<std::uint64_t>() + 1,
+      100,  // zero padding after the 3-byte value at 64
+      framework["offset"].get<std::uint64_t>() + framework["length"].get<std::uint64_t>() / 2,
+  };
+  for (std::uint64_t offset : offsets) {
+    INFO("byte " << offset << " flipped");
+    auto bytes = read_file(good);
+    bytes[offset] ^= 0x10;
+    write_file(bad, bytes);
+    RunResult verified = run_bbsnap({"verify", bad});
+    CHECK_EXIT(verified, 1);
+    const std::string prefix = "bbsnap verify: ";
+    REQUIRE(verified.err.starts_with(prefix));
+    const std::string error = verified.err.substr(prefix.size());  // "PATH: CODE in section S at offset O: ..."
+    for (const auto& args : {std::vector<std::string>{"diff", good, bad}, {"diff", bad, good}, {"diff", bad, bad},
+                             {"diff", good, bad, "--json"}}) {
+      INFO("args: " << json(args).dump());
+      RunResult r = run_bbsnap(args);
+      CHECK_EXIT(r, 1);
+      CHECK(r.out.empty());
+      CHECK(r.err == "bbsnap diff: " + error);
+    }
+  }
 }
 
 TEST_CASE("files of format version 1 verify, dump and diff as the same state as version 2", "[cli]") {

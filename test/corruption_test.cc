@@ -6,6 +6,10 @@
 // Structural lies are built with their header and table checksums recomputed
 // (XXH3_64bits_withSeed as documented in format.h, reimplemented here from the
 // documentation), so that the structural check, not a checksum, refuses them.
+//
+// `bbsnap diff` meets every flipped bit too, on either side: through its
+// comparison in-process (tools/state_diff.h) and, for a sample, as the
+// command.
 #include <catch2/catch.hpp>
 #include <xxhash.h>
 
@@ -15,14 +19,18 @@
 #include <functional>
 #include <map>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
 #include "bbsnap/reader.h"
 #include "bbsnap/writer.h"
+#include "cli/subprocess.h"
+#include "common.h"
 #include "container_builder.h"
 #include "random_state.h"
 #include "require_ok.h"
+#include "state_diff.h"
 #include "test_files.h"
 
 using namespace bbsnap;
@@ -384,6 +392,49 @@ TEST_CASE("a nonzero padding byte before the section table is refused naming the
   CHECK(flip_regions(Region::table_padding) > 0);
 }
 
+namespace {
+
+bool same_error(const Error& a, const Error& b) {
+  return a.code == b.code && a.section == b.section && a.offset == b.offset && a.message == b.message;
+}
+
+// `bbsnap diff` of a good and a damaged file, in-process, both ways round:
+// the damaged side must be refused with exactly the error full verification
+// gives it, which exits 1. Returns what went otherwise, one line per run.
+std::vector<std::string> diff_problems(std::span<const std::uint8_t> good, std::span<const std::uint8_t> damaged,
+                                       const Error& verified) {
+  std::vector<std::string> problems;
+  for (int damaged_side : {1, 0}) {
+    tool::DiffOutcome outcome =
+        damaged_side == 1 ? tool::diff_bytes(good, damaged) : tool::diff_bytes(damaged, good);
+    const bool refused = outcome.refusal && outcome.refusal->side == damaged_side &&
+                         tool::exit_code_of(outcome.refusal->error) == tool::kInvalid &&
+                         same_error(outcome.refusal->error, verified);
+    if (refused) continue;
+    problems.push_back(std::string("diff with the damaged file as ") + (damaged_side == 1 ? "B" : "A") + ": " +
+                       (outcome.refusal ? outcome.refusal->error.to_string() : "not refused"));
+  }
+  return problems;
+}
+
+// The same with the command, on files: exit 1, nothing on standard output,
+// and verify's error naming the damaged file.
+std::vector<std::string> diff_command_problems(const std::string& good, const std::string& damaged,
+                                               const Error& verified) {
+  std::vector<std::string> problems;
+  for (const auto& args : {std::vector<std::string>{"diff", good, damaged}, {"diff", damaged, good}}) {
+    RunResult r = run_bbsnap(args);
+    if (r.exit_code == 1 && r.out.empty() && r.err == "bbsnap diff: " + damaged + ": " + verified.to_string() + "\n") {
+      continue;
+    }
+    problems.push_back("bbsnap diff " + args[1] + " " + args[2] + ": exit " + std::to_string(r.exit_code) + ", " +
+                       r.err);
+  }
+  return problems;
+}
+
+}  // namespace
+
 TEST_CASE("every bit of the example file and of a random multi-chunk file is protected") {
   // Each single-bit flip of the whole file, opened with full verification:
   // refused with the error naming the damaged region, or counted as accepted
@@ -391,15 +442,28 @@ TEST_CASE("every bit of the example file and of a random multi-chunk file is pro
   // smallest random state (several slot chunks, padding between values);
   // every region of the other random files is covered by the sampled tests
   // above. (All four files: 755,008 flips, too slow under sanitizers.)
+  // Each flip is also compared with the good file by diff, both ways round,
+  // in-process; and by the command for one flip per kind of region in each
+  // file (the middle byte of the first region of the kind): in the ASan +
+  // UBSan build (scripts/sanitize) each run of the command costs about 0.4 s
+  // of CPU, and 238 runs (one per region) cost 90 s.
   std::vector<const TestFile*> files{&test_files().front()};
   files.push_back(&*std::min_element(test_files().begin() + 1, test_files().end(),
                                      [](const TestFile& a, const TestFile& b) { return a.bytes.size() < b.bytes.size(); }));
   std::uint64_t tried = 0, refused = 0, misnamed = 0, accepted = 0;
+  std::uint64_t diffs = 0, diff_missed = 0, commands = 0, command_missed = 0;
   std::uint64_t sections = 0;
+  TempDir dir;
   for (const TestFile* file_pointer : files) {
     const TestFile& file = *file_pointer;
+    const AlignedBuffer good = AlignedBuffer::copy_of(file.bytes);
+    const std::string good_path = dir.file("good.bbsnap"), damaged_path = dir.file("damaged.bbsnap");
+    write_file(good_path, file.bytes);
     std::uint64_t file_tried = 0, file_refused = 0, file_misnamed = 0, file_accepted = 0;
+    std::set<Region::Kind> run_command_in;
     for (const Region& region : file.regions) {
+      const bool first_of_kind = run_command_in.insert(region.kind).second;
+      const std::uint64_t run_command_at = first_of_kind ? region.begin + (region.end - region.begin) / 2 : region.end;
       for (std::uint64_t pos = region.begin; pos < region.end; ++pos) {
         for (int bit = 0; bit < 8; ++bit) {
           ++file_tried;
@@ -419,6 +483,21 @@ TEST_CASE("every bit of the example file and of a random multi-chunk file is pro
             UNSCOPED_INFO(file.name << ": bit " << bit << " of byte " << pos << " (" << kind_text(region.kind) << " of "
                                     << region.section << "): " << e.to_string());
           }
+          std::vector<std::string> problems = diff_problems(good.span(), damaged.span(), e);
+          diffs += 2;
+          diff_missed += problems.size();
+          if (pos == run_command_at && bit == static_cast<int>(pos % 8)) {
+            write_file(damaged_path, Bytes(damaged.span().begin(), damaged.span().end()));
+            std::vector<std::string> command = diff_command_problems(good_path, damaged_path, e);
+            commands += 2;
+            command_missed += command.size();
+            problems.insert(problems.end(), command.begin(), command.end());
+          }
+          for (const std::string& problem : problems) {
+            if (diff_missed + command_missed > 20) break;  // the first few, not thousands
+            FAIL_CHECK(file.name << ": bit " << bit << " of byte " << pos << " flipped (" << kind_text(region.kind)
+                                 << " of " << region.section << "): " << problem);
+          }
         }
       }
     }
@@ -436,10 +515,18 @@ TEST_CASE("every bit of the example file and of a random multi-chunk file is pro
   std::printf("every bit of %zu files (%llu sections): flips tried %llu, refused %llu, accepted %llu\n",
               files.size(), static_cast<unsigned long long>(sections), static_cast<unsigned long long>(tried),
               static_cast<unsigned long long>(refused), static_cast<unsigned long long>(accepted));
+  std::printf("diff of good and damaged, both ways: %llu in-process (%llu not refused as verify refuses), "
+              "%llu as the command (%llu not exit 1 with verify's error)\n",
+              static_cast<unsigned long long>(diffs), static_cast<unsigned long long>(diff_missed),
+              static_cast<unsigned long long>(commands), static_cast<unsigned long long>(command_missed));
   std::fflush(stdout);
   CHECK(accepted == 0);
   CHECK(misnamed == 0);
   CHECK(refused == tried);
+  CHECK(diffs == 2 * tried);
+  CHECK(diff_missed == 0);
+  CHECK(commands == 2 * 7 * files.size());  // every kind of region, in each file
+  CHECK(command_missed == 0);
 }
 
 TEST_CASE("with several damaged places, the error reported does not depend on the thread count", "[verify_threads]") {
@@ -782,6 +869,61 @@ TEST_CASE("lazy mode: damage to one section's metadata is reported for that sect
         }
       }
     }
+  }
+}
+
+TEST_CASE("lazy mode: check_section_fully finds what full verification finds, in the damaged section only") {
+  // Damage a lazy open lets through (anything but the header, the table and
+  // the framework section): check_section_fully reports it for the damaged
+  // section with full verification's error, and passes every other section
+  // (a chunk behind a damaged index reports the index's error).
+  std::size_t payload_damage = 0;
+  for (const TestFile& file : test_files()) {
+    const std::uint32_t slot_index = section_index(file.bytes, 6);
+    for (const Region& damaged : file.regions) {
+      const bool in_section = damaged.kind == Region::gap || damaged.kind == Region::payload_padding ||
+                              damaged.kind == Region::value || damaged.kind == Region::metadata;
+      if (!in_section || damaged.section == "framework") continue;
+      for (std::uint64_t pos : sample(damaged)) {
+        INFO(file.name << ": " << kind_text(damaged.kind) << " of " << damaged.section << ", byte " << pos);
+        AlignedBuffer bytes = bbsnap::testing::with_flipped_byte(file.bytes, pos);
+        const Error expected = refusal(bytes.span());
+        Opened opened(bytes.span(), lazy());
+        REQUIRE_OK(opened.snapshot);
+        const Snapshot& s = *opened.snapshot;
+        for (std::uint32_t i = 0; i < s.sections().size(); ++i) {
+          INFO("section " << i);
+          Status status = s.check_section_fully(i);
+          if (i == damaged.index || (damaged.index == slot_index && s.sections()[i].kind == 7)) {
+            REQUIRE_FALSE(status.ok());
+            CHECK(status.error().to_string() == expected.to_string());
+          } else {
+            CHECK(status.ok());
+          }
+        }
+        if (damaged.kind == Region::payload_padding || damaged.kind == Region::value) {
+          ++payload_damage;
+          CHECK(s.check_section(damaged.index).ok());  // the metadata alone is intact
+          CHECK_FALSE(s.check_section_fully(damaged.index).ok());  // not remembered as checked
+        }
+      }
+    }
+  }
+  CHECK(payload_damage > 0);
+}
+
+TEST_CASE("check_section_fully: a no-op in full mode, unchecked in trusted mode, an index out of range refused") {
+  const Bytes& file = example_file();
+  for (Verification mode : {Verification::full, Verification::lazy, Verification::trusted}) {
+    OpenOptions options;
+    options.verification = mode;
+    Opened opened(file, options);
+    REQUIRE_OK(opened.snapshot);
+    const auto count = static_cast<std::uint32_t>(opened.snapshot->sections().size());
+    for (std::uint32_t i = 0; i < count; ++i) CHECK(opened.snapshot->check_section_fully(i).ok());
+    Status beyond = opened.snapshot->check_section_fully(count);
+    REQUIRE_FALSE(beyond.ok());
+    CHECK(beyond.error().code == ErrorCode::invalid_argument);
   }
 }
 

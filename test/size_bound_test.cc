@@ -1,4 +1,4 @@
-// encode::size_bound must be an upper bound of every section's real metadata
+// Each section kind's size_bound (state/sections.h) must be an upper bound of every section's real metadata
 // size: the writer refuses a state by it, and a bound below the truth would
 // let FlatBuffers build past 2 GiB, where its offsets wrap. It should also be
 // close: a loose bound refuses valid states and makes encode_snapshot
@@ -12,7 +12,7 @@
 #include "bbsnap/format.h"
 #include "bbsnap/reader.h"
 #include "bbsnap/writer.h"
-#include "state/encode.h"
+#include "state/sections.h"
 #include "random_state.h"
 
 using namespace bbsnap;
@@ -67,7 +67,7 @@ double check_bounds(const TransientSnapshot& state) {
     const auto kind = static_cast<format::SectionKind>(entry.kind);
     if (kind == format::SectionKind::slot_chunk || kind == format::SectionKind::slot_index) continue;
     const std::uint64_t metadata = entry.length - entry.payload_length;
-    const std::uint64_t bound = encode::size_bound(kind, state);
+    const std::uint64_t bound = section_kind(entry.kind)->size_bound(state);
     INFO(format::section_kind_name(entry.kind) << ": metadata " << metadata << " bytes, bound " << bound);
     CHECK(bound >= metadata);
     worst = std::max(worst, static_cast<double>(bound) / static_cast<double>(metadata));

@@ -817,6 +817,75 @@ TEST_CASE("a rewritten snapshot keeps the permission bits of the one it replaces
   }
 }
 
+// Records the mode each temporary file is created with (O_TMPFILE or
+// O_CREAT), passing every call on to `inner`.
+class CreationModeFileOps final : public FileOps {
+ public:
+  explicit CreationModeFileOps(const FileOps& inner) : inner_(inner) {}
+  int open(const char* path, int flags, mode_t mode) const override {
+    const int fd = inner_.open(path, flags, mode);
+    if (fd >= 0 && ((flags & O_TMPFILE) == O_TMPFILE || (flags & O_CREAT) != 0)) modes.push_back(mode);
+    return fd;
+  }
+  mutable std::vector<mode_t> modes;
+
+ private:
+  const FileOps& inner_;
+};
+
+TEST_CASE("file_mode gives the new file exactly those bits, whatever the umask and the file it replaces") {
+  const bbsnap::testing::NamedTemporaryFileOps named;
+  for (Path temporary : temporary_paths()) {
+    INFO(path_name(temporary));
+    const FileOps* ops = temporary == Path::named ? &named : nullptr;
+    TempDir dir;
+    const std::string path = dir.file("s.bbsnap");
+    const auto mode_of = [&] { return static_cast<mode_t>(std::filesystem::status(path).permissions()); };
+    const mode_t previous_umask = ::umask(077);
+    for (mode_t mode : {mode_t{0600}, mode_t{0644}, mode_t{0440}, mode_t{0}, mode_t{0777}}) {
+      INFO("file_mode 0" << std::oct << mode);
+      for (Api api : {Api::write_snapshot, Api::streaming}) {
+        REQUIRE_OK(write_with(api, path, state_a(), {.durable = false, .file_ops = ops, .file_mode = mode}));
+        CHECK(mode_of() == mode);
+      }
+    }
+    ::umask(previous_umask);
+    CHECK(read_back(path) == state_a());
+    CHECK(dir.entries() == std::vector<std::string>{"s.bbsnap"});
+  }
+}
+
+TEST_CASE("the temporary file is created with the finished file's mode, never more open than it") {
+  const bbsnap::testing::NamedTemporaryFileOps named;
+  for (Path temporary : temporary_paths()) {
+    INFO(path_name(temporary));
+    TempDir dir;
+    const std::string path = dir.file("s.bbsnap");
+    REQUIRE_OK(write_snapshot(path, state_a(), {.durable = false}));
+    std::filesystem::permissions(path, std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
+    CreationModeFileOps ops(temporary == Path::named ? static_cast<const FileOps&>(named) : posix_file_ops());
+    REQUIRE_OK(write_snapshot(path, state_a(), {.durable = false, .file_ops = &ops}));  // keeps 0600
+    REQUIRE_OK(write_snapshot(path, state_a(), {.durable = false, .file_ops = &ops, .file_mode = 0640}));
+    REQUIRE_OK(write_snapshot(dir.file("new.bbsnap"), state_a(), {.durable = false, .file_ops = &ops}));
+    CHECK(ops.modes == std::vector<mode_t>{0600, 0640, 0666});
+  }
+}
+
+TEST_CASE("a file_mode beyond the permission bits is refused before the file system is touched") {
+  TempDir dir;
+  for (mode_t mode : {mode_t{01000}, mode_t{04755}, mode_t{0100644}}) {
+    INFO("file_mode 0" << std::oct << mode);
+    const WriteOptions options{.file_mode = mode};
+    Status written = write_snapshot(dir.file("s.bbsnap"), {}, options);
+    Result<SnapshotWriter> writer = SnapshotWriter::create(dir.file("s.bbsnap"), options);
+    REQUIRE_FALSE(written.ok());
+    CHECK(written.error().code == ErrorCode::invalid_argument);
+    REQUIRE_FALSE(writer.ok());
+    CHECK(writer.error().code == ErrorCode::invalid_argument);
+  }
+  CHECK(dir.entries().empty());
+}
+
 TEST_CASE("a destination name of up to 255 bytes can be written: the temporary's name is cut to fit") {
   const bbsnap::testing::NamedTemporaryFileOps named;
   for (Path temporary : temporary_paths()) {
@@ -1000,4 +1069,27 @@ TEST_CASE("a slot table fills at most 2^20 - 64 chunks: that many are written an
   REQUIRE_FALSE(refused.ok());
   CHECK(refused.error().code == ErrorCode::limit_exceeded);
   CHECK_THAT(refused.error().message, Catch::Contains("raise WriteOptions::slots_per_chunk"));
+}
+
+TEST_CASE("FORMAT.md §6.4's sizes: chunks of 1024 slots, 48 B of slot metadata per slot and 24 B per chunk") {
+  // The table in §6.4 (1,000,000 slots: 977 chunks, 48,023,448 bytes of slot
+  // metadata) follows from these; when the default or the encoding changes,
+  // so must the table.
+  constexpr std::uint64_t kSlots = 3 * 1024 + 1;
+  TransientSnapshot state;
+  for (std::uint64_t i = 0; i < kSlots; ++i) {
+    state.slot_table.emplace_hint(state.slot_table.end(), SlotKey{i, 0}, std::nullopt);
+  }
+  Result<AlignedBuffer> bytes = encode_snapshot(state);
+  REQUIRE_OK(bytes);
+  Result<Snapshot> snapshot = Snapshot::from_bytes(bytes->span());
+  REQUIRE_OK(snapshot);
+  CHECK(snapshot->slot_chunk_count() == 4);
+  std::uint64_t metadata = 0;
+  for (const format::SectionEntry& e : snapshot->sections()) {
+    if (e.kind != static_cast<std::uint32_t>(format::SectionKind::slot_chunk)) continue;
+    CHECK(e.payload_length == 0);
+    metadata += e.length - e.payload_length;
+  }
+  CHECK(metadata == 48 * kSlots + 24 * 4);
 }

@@ -19,26 +19,41 @@ int fail(std::string_view command, int code, std::string_view message) {
   return code;
 }
 
+int exit_code_of(const Error& error) {
+  switch (error.code) {
+    case ErrorCode::io:
+    case ErrorCode::out_of_memory:
+    case ErrorCode::invalid_argument:
+    case ErrorCode::internal:  // not a property of the file: exit 2, as for the other failures of the tool
+      return kUsage;
+    default: return kInvalid;
+  }
+}
+
 int fail(std::string_view command, std::string_view path, const Error& error) {
+  const int code = exit_code_of(error);
   switch (error.code) {
     case ErrorCode::io:  // the library's message already names the path
-      return fail(command, kUsage, error.message);
-    case ErrorCode::out_of_memory:
-      return fail(command, kUsage, std::string(path) + ": " + error.message);
-    case ErrorCode::invalid_argument:
-      return fail(command, kUsage, std::string(path) + ": " + error.to_string());
-    default:
-      return fail(command, kInvalid, std::string(path) + ": " + error.to_string());
+      return fail(command, code, error.message);
+    case ErrorCode::out_of_memory: return fail(command, code, std::string(path) + ": " + error.message);
+    default: return fail(command, code, std::string(path) + ": " + error.to_string());
   }
+}
+
+OpenOptions open_options(Verification verification, std::optional<std::uint32_t> expected_spec_version) {
+  OpenOptions options;
+  options.verification = verification;
+  // Asked once: glibc reads /sys on each call, which cost more than verifying
+  // a small file (the corruption sweep opens hundreds of thousands in-process).
+  static const unsigned cores = std::max(1u, std::thread::hardware_concurrency());
+  options.threads = cores;
+  options.expected_spec_version = expected_spec_version;  // nullopt: any
+  return options;
 }
 
 Result<Snapshot> open_snapshot(const std::string& path, Verification verification,
                                std::optional<std::uint32_t> expected_spec_version) {
-  OpenOptions options;
-  options.verification = verification;
-  options.threads = std::max(1u, std::thread::hardware_concurrency());
-  options.expected_spec_version = expected_spec_version;  // nullopt: any
-  return Snapshot::open(path, options);
+  return Snapshot::open(path, open_options(verification, expected_spec_version));
 }
 
 }  // namespace bbsnap::tool

@@ -28,13 +28,21 @@ enum Exit : int {
 // Prints "bbsnap COMMAND: MESSAGE" as one line on standard error; returns `code`.
 int fail(std::string_view command, int code, std::string_view message);
 
-// Reports a library error about the file `path` and returns its exit code:
-// io, out_of_memory (and invalid_argument, a misuse) are kUsage, anything said
-// about the data is kInvalid. Snapshot errors name the section and the byte offset.
+// The exit status for a library error: io, out_of_memory (and
+// invalid_argument, a misuse, and internal) are kUsage, anything said about
+// the data is kInvalid.
+int exit_code_of(const Error& error);
+
+// Reports a library error about the file `path` and returns exit_code_of(error).
+// Snapshot errors name the section and the byte offset.
 int fail(std::string_view command, std::string_view path, const Error& error);
 
-// Opens a snapshot. `expected_spec_version` nullopt accepts any spec_version,
-// for the commands that inspect a file rather than restore it.
+// How the commands open snapshots: `verification`, on one thread per core.
+// `expected_spec_version` nullopt accepts any spec_version, for the commands
+// that inspect a file rather than restore it.
+OpenOptions open_options(Verification verification, std::optional<std::uint32_t> expected_spec_version = std::nullopt);
+
+// Snapshot::open(path, open_options(verification, expected_spec_version)).
 Result<Snapshot> open_snapshot(const std::string& path, Verification verification,
                                std::optional<std::uint32_t> expected_spec_version = std::nullopt);
 

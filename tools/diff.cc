@@ -121,18 +121,11 @@ void print_json(const DiffOptions& options, const StateDiff& diff) {
 }
 
 int run(const DiffOptions& options) {
-  // Lazy: only what is compared gets read and checked.
-  Result<Snapshot> a = open_snapshot(options.a, Verification::lazy);
-  if (!a) return fail(kName, options.a, a.error());
-  Result<Snapshot> b = open_snapshot(options.b, Verification::lazy);
-  if (!b) return fail(kName, options.b, b.error());
-
-  StateDiff diff;
-  try {
-    diff = diff_snapshots(*a, *b);
-  } catch (const DiffRefusal& refusal) {
-    return fail(kName, refusal.side == 0 ? options.a : options.b, refusal.error);
-  }
+  // Both files verified in full first: damage that leaves a table entry
+  // equal (a flipped value or padding byte) must not pass as "equal".
+  DiffOutcome outcome = diff_files(options.a, options.b);
+  if (outcome.refusal) return fail(kName, outcome.refusal->side == 0 ? options.a : options.b, outcome.refusal->error);
+  const StateDiff& diff = outcome.diff;
   if (options.json) {
     print_json(options, diff);
   } else {
@@ -152,15 +145,20 @@ void add_diff_command(CLI::App& app, int& exit_code) {
   cmd->add_option("B", options->b, "the new snapshot")->required();
   cmd->add_flag("--json", options->json, "one JSON object, for scripts");
   cmd->footer(
-      "First the sections: equal (same place and checksum: not opened), moved (another\n"
-      "offset or encoding, same content), differ, or only in one file. Then one line per\n"
-      "difference in the state, in document order, with the document's names:\n"
+      "Verifies both snapshots in full first, as verify does but accepting any spec_version\n"
+      "(a changed one shows as a difference): a damaged snapshot is reported as verify\n"
+      "reports it, naming the file, and nothing is compared (exit 1).\n"
+      "Then the sections: equal (same table entry, so the same bytes: not compared\n"
+      "further), moved (another offset or encoding, same content), differ, or only in one\n"
+      "file. Then one line per difference in the state, in document order, with the\n"
+      "document's names:\n"
       "  + added, - removed, ~ changed (old -> new)\n"
       "slots by (site, exec) with their sizes; map entries (counters, pending_async,\n"
       "execution_state, bus, wire_states) by key; peers added, removed or changed in each\n"
       "registry (address_book, blocklist, allowlist, health, backoff_table); lists\n"
       "(frontier, fired_phases, pending_outbound, ingress, pending_completions) by position;\n"
-      "scalar fields. Exit 0: no difference; 1: the states differ (as diff(1)).\n"
+      "scalar fields. Exit 0: no difference; 1: the states differ (as diff(1)), or a\n"
+      "snapshot is damaged (the error on standard error, nothing on standard output).\n"
       "--json: {\"equal\", \"sections\": [{name, status}], \"differences\": [{section, area,\n"
       "change, key, old, new, note}]}; for slots, old/new are sizes in bytes or null.\n"
       "\n"

@@ -44,7 +44,9 @@ void add_dump_command(CLI::App& app, int& exit_code) {
   cmd->add_option("-o,--output", options->output,
                   "write to this file (whole or not at all) instead of standard output");
   cmd->footer(
-      "Verifies the whole snapshot, then writes the state document of shared/spec/STATE-JSON.md:\n"
+      "Verifies the whole snapshot (as verify does, but accepting any spec_version: dump\n"
+      "shows it as framework.spec_version; `bbsnap verify --expect-spec-version N` checks it),\n"
+      "then writes the state document of shared/spec/STATE-JSON.md:\n"
       "every key in the spec's order, maps sorted, lowercase hex, two-space indentation.\n"
       "The document streams from the mapped file; it is never built in memory.\n"
       "`bbsnap pack` of the output gives the same state back, in a file of the current\n"

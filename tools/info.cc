@@ -31,11 +31,27 @@ struct InfoOptions {
 };
 
 struct SectionInfo {
+  enum class Check {
+    ok,         // checked in full, slot values included
+    damaged,    // `error` is its own
+    unchecked,  // a slot chunk behind a damaged slot_index: `error` is the index's
+  };
   std::string name;  // "framework", "slot_chunk[3]", "kind_42"
   const format::SectionEntry* entry = nullptr;
-  std::optional<std::uint64_t> entries;
-  nlohmann::ordered_json detail;  // framework: the sum's terms
+  Check check = Check::ok;
+  std::optional<Error> error;
+  std::optional<std::uint64_t> entries;  // only for a section that passed its check
+  nlohmann::ordered_json detail;         // framework: the sum's terms
 };
+
+const char* check_name(SectionInfo::Check check) {
+  switch (check) {
+    case SectionInfo::Check::ok: return "ok";
+    case SectionInfo::Check::damaged: return "damaged";
+    case SectionInfo::Check::unchecked: return "unchecked";
+  }
+  return "?";
+}
 
 template <class V>
 std::uint64_t size(const V* v) {
@@ -56,9 +72,8 @@ nlohmann::ordered_json framework_detail(const fb::Framework* f) {
   };
 }
 
-// Opens each section (checking it: lazy mode) and counts its entries.
-Status count_entries(const Snapshot& snapshot, std::uint32_t index, std::uint32_t chunk, SectionInfo& info) {
-  if (Status s = snapshot.check_section(index); !s) return s;
+// Counts the entries of a section that passed check_section_fully.
+Status count_entries(const Snapshot& snapshot, std::uint32_t chunk, SectionInfo& info) {
   using format::SectionKind;
   auto count = [&](auto result, auto entries_of) -> Status {
     if (!result) return std::move(result).error();
@@ -113,7 +128,9 @@ void print_text(const std::string& path, const Snapshot& snapshot, const std::ve
   std::printf("\n  #  %-20s %12s %12s %12s  %-16s %9s\n", "kind", "offset", "length", "payload", "checksum", "entries");
   for (std::size_t i = 0; i < sections.size(); ++i) {
     const SectionInfo& s = sections[i];
-    std::string entries = s.entries ? std::to_string(*s.entries) : "-";
+    std::string entries = s.check != SectionInfo::Check::ok ? check_name(s.check)
+                          : s.entries                           ? std::to_string(*s.entries)
+                                                                : "-";
     std::printf("%3zu  %-20s %12" PRIu64 " %12" PRIu64 " %12" PRIu64 "  %-16s %9s\n", i, s.name.c_str(),
                 s.entry->offset, s.entry->length, s.entry->payload_length, hex64(s.entry->checksum).c_str(),
                 entries.c_str());
@@ -144,31 +161,47 @@ void print_json(const std::string& path, const Snapshot& snapshot, const std::ve
         {"length", s.entry->length},
         {"payload_length", s.entry->payload_length},
         {"checksum", hex64(s.entry->checksum)},
+        {"check", check_name(s.check)},
         {"entries", s.entries ? nlohmann::ordered_json(*s.entries) : nlohmann::ordered_json(nullptr)},
     };
+    if (s.error) section["error"] = s.error->to_string();
     if (!s.detail.is_null()) section["entries_detail"] = s.detail;
     doc["sections"].push_back(std::move(section));
   }
   std::cout << doc.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << '\n';
 }
 
+// Checks section `index` in full, then counts its entries.
+SectionInfo describe(const Snapshot& snapshot, std::uint32_t index, std::uint32_t chunk) {
+  SectionInfo info;
+  info.entry = &snapshot.sections()[index];
+  info.name = format::section_kind_name(info.entry->kind);
+  if (info.entry->kind == static_cast<std::uint32_t>(format::SectionKind::slot_chunk)) {
+    info.name += "[" + std::to_string(chunk) + "]";
+  }
+  Status checked = snapshot.check_section_fully(index);
+  if (checked) checked = count_entries(snapshot, chunk, info);  // cannot fail once checked
+  if (!checked) {
+    info.check = checked.error().section == info.name ? SectionInfo::Check::damaged : SectionInfo::Check::unchecked;
+    info.error = std::move(checked).error();
+    info.entries.reset();
+    info.detail = nullptr;
+  }
+  return info;
+}
+
 int run(const InfoOptions& options) {
-  // Lazy: the header, the table and spec_version now, each section's
-  // metadata as it is counted; slot values are never read.
+  // Lazy: the header, the table and spec_version now (what every line
+  // needs: the file is refused if they are damaged), then each section in
+  // full, so that a damaged one is listed as such rather than counted.
   Result<Snapshot> snapshot = open_snapshot(options.snapshot, Verification::lazy);
   if (!snapshot) return fail(kName, options.snapshot, snapshot.error());
 
   std::vector<SectionInfo> sections;
   std::uint32_t chunk = 0;
   for (std::uint32_t i = 0; i < snapshot->sections().size(); ++i) {
-    SectionInfo info;
-    info.entry = &snapshot->sections()[i];
-    info.name = format::section_kind_name(info.entry->kind);
-    const bool is_chunk = info.entry->kind == static_cast<std::uint32_t>(format::SectionKind::slot_chunk);
-    if (is_chunk) info.name += "[" + std::to_string(chunk) + "]";
-    if (Status s = count_entries(*snapshot, i, chunk, info); !s) return fail(kName, options.snapshot, s.error());
-    if (is_chunk) ++chunk;
-    sections.push_back(std::move(info));
+    sections.push_back(describe(*snapshot, i, chunk));
+    if (sections.back().entry->kind == static_cast<std::uint32_t>(format::SectionKind::slot_chunk)) ++chunk;
   }
   if (options.json) {
     print_json(options.snapshot, *snapshot, sections);
@@ -177,7 +210,12 @@ int run(const InfoOptions& options) {
   }
   std::cout.flush();
   if (!std::cout || std::fflush(stdout) != 0) return fail(kName, kUsage, "cannot write standard output");
-  return kOk;
+  // Each damaged section's own error, one line each, in table order.
+  int exit_code = kOk;
+  for (const SectionInfo& s : sections) {
+    if (s.check == SectionInfo::Check::damaged) exit_code = fail(kName, options.snapshot, *s.error);
+  }
+  return exit_code;
 }
 
 }  // namespace
@@ -190,7 +228,12 @@ void add_info_command(CLI::App& app, int& exit_code) {
   cmd->footer(std::string(
                   "Shows the format version, spec_version and file size, then per section: kind,\n"
                   "offset, length, payload length, metadata checksum and number of entries.\n"
-                  "Checks each section's metadata as it reads it (not the slot values: use verify).\n"
+                  "Checks every section as verify does, slot values included, and lists a damaged\n"
+                  "section with \"damaged\" for its entries (a slot chunk behind a damaged slot_index:\n"
+                  "\"unchecked\"); each damaged section's error follows on standard error, and the\n"
+                  "exit status is 1. A damaged header, section table or framework section (which\n"
+                  "holds spec_version) shows only its error. Any spec_version is shown, not checked.\n"
+                  "--json adds per section \"check\": ok, damaged or unchecked, and \"error\".\n"
                   "\n") +
               kEntriesHelp +
               "\n\n"

@@ -6,6 +6,7 @@
 #include <set>
 #include <string_view>
 
+#include "common.h"
 #include "view_json.h"
 
 namespace bbsnap::tool {
@@ -442,8 +443,31 @@ class Differ {
   std::vector<Difference> differences_;
 };
 
+// Opens side 0 (a), then side 1 (b), with `open(side)`, and compares them.
+template <class Open>
+DiffOutcome open_and_diff(const Open& open) {
+  Result<Snapshot> a = open(0);
+  if (!a) return {DiffRefusal{0, std::move(a).error()}, {}};
+  Result<Snapshot> b = open(1);
+  if (!b) return {DiffRefusal{1, std::move(b).error()}, {}};
+  try {
+    return {std::nullopt, Differ(*a, *b).run()};
+  } catch (DiffRefusal& refusal) {
+    // An accessor's error: after full verification only invalid_argument,
+    // a bug here; reported rather than thrown past the command.
+    return {std::move(refusal), {}};
+  }
+}
+
 }  // namespace
 
-StateDiff diff_snapshots(const Snapshot& a, const Snapshot& b) { return Differ(a, b).run(); }
+DiffOutcome diff_files(const std::string& a, const std::string& b) {
+  return open_and_diff([&](int side) { return open_snapshot(side == 0 ? a : b, Verification::full); });
+}
+
+DiffOutcome diff_bytes(std::span<const std::uint8_t> a, std::span<const std::uint8_t> b) {
+  return open_and_diff(
+      [&](int side) { return Snapshot::from_bytes(side == 0 ? a : b, open_options(Verification::full)); });
+}
 
 }  // namespace bbsnap::tool

@@ -3,7 +3,9 @@
 // position, scalar fields).
 #pragma once
 
+#include <cstdint>
 #include <optional>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -36,7 +38,7 @@ struct Difference {
 
 struct SectionComparison {
   enum class Status {
-    equal,      // same table entry and checksum: not opened
+    equal,      // same table entry (so the same verified bytes): not compared further
     moved,      // checksum differs (another offset or encoding), nothing in it differs
     differs,    // holds at least one difference
     only_in_a,  // a slot chunk only one file has
@@ -51,17 +53,30 @@ struct StateDiff {
   std::vector<Difference> differences;      // in document order
 };
 
-// A snapshot's accessor refused a section (lazy verification) during the diff.
+// One of the two snapshots was refused: nothing was compared.
 struct DiffRefusal {
   int side = 0;  // 0: a, 1: b
-  Error error;
+  Error error;   // as Snapshot::open with full verification reports it
 };
 
-// Compares `a` (old) with `b` (new). Sections whose table entries are equal
-// (same place, same metadata checksum) are not opened; slot values with the
-// same length and the same stored hash under the same seed (any offset in
-// format version 2, the same offset in version 1) are not read. Throws
-// DiffRefusal if a section or value that must be read is refused.
-StateDiff diff_snapshots(const Snapshot& a, const Snapshot& b);
+// The comparison, or why there is none.
+struct DiffOutcome {
+  std::optional<DiffRefusal> refusal;  // set: `diff` is empty
+  StateDiff diff;
+};
+
+// Compares the snapshot files `a` (old) and `b` (new). Each is verified in
+// full first (Verification::full, any spec_version), a before b, so a
+// damaged file is refused with the error `bbsnap verify` gives it, and two
+// files are never called equal unless both hold exactly what their
+// checksums say. Then sections whose table entries are equal (same place,
+// same checksum) are not compared further, and slot values with the same
+// length and the same stored hash under the same seed (any offset in format
+// version 2, the same offset in version 1) are not read.
+DiffOutcome diff_files(const std::string& a, const std::string& b);
+
+// The same for snapshots in memory, as Snapshot::from_bytes takes them
+// (64-byte aligned, alive for the call).
+DiffOutcome diff_bytes(std::span<const std::uint8_t> a, std::span<const std::uint8_t> b);
 
 }  // namespace bbsnap::tool

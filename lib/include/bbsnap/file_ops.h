@@ -5,8 +5,8 @@
 // including returning -1 and setting errno on failure: the writer reports
 // errno's text in its io error. Override any subset; the defaults are the
 // real calls. Not behind this seam: the stat(2), lstat(2) and fstat(2)
-// calls that compare files, the fchmod(2) of the temporary file that keeps a
-// replaced file's mode, the dup of its descriptor that holds its lock, and
+// calls that compare files, the fchmod(2) of the temporary file that sets
+// its mode (writer.h), the dup of its descriptor that holds its lock, and
 // the listing of the destination's directory.
 #pragma once
 
@@ -30,13 +30,15 @@ class FileOps {
   //    where that is refused) | O_NOFOLLOW | O_NONBLOCK, to lock and remove
   //    those whose writer is gone (writer.h);
   //  - the unnamed temporary file: the destination's directory with
-  //    O_TMPFILE | O_WRONLY, mode 0666; EOPNOTSUPP, EISDIR or EINVAL (no
-  //    O_TMPFILE in this file system or kernel) make the writer take the
-  //    fallback, so that refusing O_TMPFILE here forces it;
+  //    O_TMPFILE | O_WRONLY; EOPNOTSUPP, EISDIR or EINVAL (no O_TMPFILE in
+  //    this file system or kernel) make the writer take the fallback, so
+  //    that refusing O_TMPFILE here forces it;
   //  - the fallback, a named temporary file "<path>.tmp.<host>.<pid>.<n>.<attempt>"
   //    (its file name cut to 192 bytes before the suffix), O_WRONLY |
-  //    O_CREAT | O_EXCL, mode 0666; on EEXIST the writer tries another name;
+  //    O_CREAT | O_EXCL; on EEXIST the writer tries another name;
   //  - the destination's directory (O_RDONLY | O_DIRECTORY) for its fsync.
+  // A temporary file is created with the mode the finished file will have
+  // (WriteOptions::file_mode, else the replaced file's) or 0666.
   virtual int open(const char* path, int flags, mode_t mode) const;
   // Appends. Short writes are continued and EINTR retried; a return of 0 is
   // reported as EIO.

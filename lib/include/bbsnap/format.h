@@ -138,6 +138,9 @@ constexpr bool is_known_kind(std::uint32_t kind) { return kind >= 1 && kind <= k
 // Name used in errors and by `bbsnap info`; "kind_<n>" for unknown kinds
 // (and for the reserved kind 0). Error::section adds "[i]" for slot chunks.
 std::string section_kind_name(std::uint32_t kind);
+// The name of a known kind (1..kMaxKnownKind), as a view of a string
+// literal, so NUL-terminated; empty for any other kind.
+std::string_view known_section_kind_name(std::uint32_t kind);
 
 // Reader limits (FORMAT.md "Limits"). Sizes declared by a file are checked
 // against these and against the real file length before anything is read

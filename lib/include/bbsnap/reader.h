@@ -165,6 +165,15 @@ class Snapshot {
   // Full mode: a no-op (already checked). Trusted mode: returns success
   // without checking anything.
   Status check_section(std::uint32_t index) const;
+  // check_section(), then for a slot chunk its payload area as full
+  // verification checks it (FORMAT.md §7.3 step 6): every value's hash and
+  // the zero padding between values. A file whose every section passes holds
+  // nothing full verification would refuse; unlike a full open, which stops
+  // at the first damage, each section reports its own, so a tool can name
+  // every damaged section. The payload part is not remembered: each call
+  // reads it again. Full mode: a no-op. Trusted mode: returns success
+  // without checking anything.
+  Status check_section_fully(std::uint32_t index) const;
 
   // ---- lookups: binary searches in the mapping, no allocation (but for an
   // error's text). "Not found" is a successful result (missing, nullptr,

@@ -4,14 +4,14 @@
 // No exception crosses the library boundary and nothing aborts on bad input:
 // an exception from the standard library inside a public call (e.g.
 // std::bad_alloc while copying) comes back as an Error too (see
-// out_of_memory and io below). What can still reach the caller:
+// out_of_memory and internal below). What can still reach the caller:
 // std::bad_variant_access from a broken precondition of Result (value() on
 // an error, see below), std::bad_alloc from AlignedBuffer and from json.h's
 // writers, and whatever a stream the caller enabled exceptions on throws.
 #pragma once
 
 #include <cstdint>
-#include <optional>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <type_traits>
@@ -26,8 +26,7 @@ namespace bbsnap {
 // What went wrong. The code is part of the contract (schema/FORMAT.md §11):
 // a reader written from FORMAT.md refuses a bad file with the same code.
 enum class ErrorCode : std::uint8_t {
-  // The operating system refused (open, stat, mmap, write, fsync, rename), or
-  // an unexpected standard-library exception was caught at the boundary.
+  // The operating system refused (open, stat, mmap, write, fsync, rename).
   // No file offset (kNoOffset); the message has the path and errno text.
   io,
   bad_magic,                   // not a bbsnap file at all
@@ -51,8 +50,12 @@ enum class ErrorCode : std::uint8_t {
   // Memory ran out inside a public call (std::bad_alloc): a property of the
   // machine and the moment, not of the data; the same call may succeed with
   // more memory. Message "<operation>: out of memory", no section, no offset.
-  // Last in the enum so that the others keep their values.
   out_of_memory,
+  // A bug in bbsnap or in its caller, never a property of the data: an
+  // unexpected exception caught at the library boundary, or error() asked
+  // of a success (Status, Result). No section, no offset.
+  internal,
+  // New codes are appended, so that the others keep their values.
 };
 
 // The enumerator's name, e.g. "checksum_mismatch"; "unknown" for a value
@@ -97,6 +100,11 @@ struct Error {
   std::string to_string() const;
 };
 
+// The Error that error() returns for a success, which has none: code
+// internal, message "no error: error() called on a success". The same for
+// Status and Result, and it never throws.
+const Error& no_error();
+
 // The value of a successful call, or its Error.
 template <typename T>
 class [[nodiscard]] Result {
@@ -118,43 +126,86 @@ class [[nodiscard]] Result {
   T& operator*() & { return value(); }
   const T& operator*() const& { return value(); }
 
-  // Precondition: !ok(); on a success it throws std::bad_variant_access.
-  const Error& error() const& { return std::get<1>(state_); }
-  Error&& error() && { return std::get<1>(std::move(state_)); }
+  // The error; for a success, no_error() (as Status::error()).
+  const Error& error() const& { return ok() ? no_error() : std::get<1>(state_); }
+  Error error() && { return ok() ? no_error() : std::get<1>(std::move(state_)); }
 
  private:
   std::variant<T, Error> state_;
 };
 
-// A result with no value: success, or an Error.
+// The Error a Status holds when memory ran out even for the Error itself:
+// code out_of_memory, message "out of memory", shared, never freed.
+const Error& out_of_memory_error();
+
+// A result with no value: success, or an Error. One pointer, null for
+// success (as LevelDB's and Arrow's), so that returning a success, which
+// the writer and the checks do once or twice per slot, costs a null store.
+// Making or copying a failed Status allocates its Error; when that
+// allocation fails the Status holds out_of_memory_error() instead, so that
+// neither ever throws.
 class [[nodiscard]] Status {
  public:
-  // Success. User-provided on purpose: with `= default`, `return {};`
-  // value-initializes, which zero-fills the whole object (the Error's
-  // storage too) before constructing it.
-  Status() noexcept {}  // NOLINT(modernize-use-equals-default)
-  Status(Error error) : error_(std::move(error)) {}  // NOLINT: implicit by design
+  Status() noexcept = default;
+  Status(Error error) noexcept { hold(std::move(error)); }  // NOLINT: implicit by design
+  Status(const Status& other) noexcept {
+    if (other.error_) hold(*other.error_);
+  }
+  Status(Status&&) noexcept = default;
+  Status& operator=(const Status& other) noexcept {
+    if (this != &other) *this = Status(other);
+    return *this;
+  }
+  Status& operator=(Status&&) noexcept = default;
+  ~Status() = default;
 
-  bool ok() const { return !error_.has_value(); }
+  bool ok() const { return error_ == nullptr; }
   explicit operator bool() const { return ok(); }
-  // Meaningful only when !ok(). On a success it does not throw but returns a
-  // default Error (code io, empty message), which means nothing.
+  // The error; for a success, no_error().
   const Error& error() const& { return error_ ? *error_ : no_error(); }
-  Error&& error() && {
-    if (!error_) error_.emplace();
+  Error error() && {
+    if (!error_) return no_error();
+    if (error_.get() == &out_of_memory_error()) return out_of_memory_error();
     return std::move(*error_);
   }
 
  private:
-  static const Error& no_error() {
-    static const Error none;
-    return none;
+  struct Release {
+    void operator()(Error* error) const noexcept {
+      if (error != &out_of_memory_error()) delete error;
+    }
+  };
+  // Copies only allocate, as moves do not: either way the sentinel stands in.
+  template <typename E>
+  void hold(E&& error) noexcept {
+    try {
+      error_.reset(new Error(std::forward<E>(error)));
+    } catch (...) {
+      error_.reset(const_cast<Error*>(&out_of_memory_error()));
+    }
   }
-  // An optional, so that a success (returned once or twice per slot by the
-  // writer and the checks) sets one flag instead of constructing an Error.
-  std::optional<Error> error_;
+  std::unique_ptr<Error, Release> error_;
 };
 
 }  // namespace bbsnap
+
+// Propagating an error keeps the happy path one line per step (Arrow's
+// ARROW_RETURN_NOT_OK and ARROW_ASSIGN_OR_RAISE):
+//   BBSNAP_RETURN_IF_ERROR(writer.add_slot(key, value));
+//   BBSNAP_ASSIGN_OR_RETURN(bbsnap::Snapshot snapshot, bbsnap::Snapshot::open(path));
+// `expr` is a Status or a Result; the enclosing function returns a Status
+// or a Result, which its Error converts to.
+#define BBSNAP_RETURN_IF_ERROR(expr)                                                              \
+  do {                                                                                            \
+    if (auto&& bbsnap_status_ = (expr); !bbsnap_status_.ok()) return std::move(bbsnap_status_).error(); \
+  } while (false)
+
+#define BBSNAP_ASSIGN_OR_RETURN(lhs, expr) BBSNAP_ASSIGN_OR_RETURN_(BBSNAP_CONCAT_(bbsnap_result_, __LINE__), lhs, expr)
+#define BBSNAP_ASSIGN_OR_RETURN_(result, lhs, expr)         \
+  auto result = (expr);                                    \
+  if (!result.ok()) return std::move(result).error();      \
+  lhs = std::move(result).value()
+#define BBSNAP_CONCAT_(a, b) BBSNAP_CONCAT_INNER_(a, b)
+#define BBSNAP_CONCAT_INNER_(a, b) a##b
 
 #pragma GCC visibility pop

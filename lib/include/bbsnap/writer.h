@@ -34,9 +34,15 @@
 // their temporaries' names, and so their removal.
 //
 // The new file replaces the destination's directory entry: a symbolic link
-// there is replaced, not followed. It keeps the permission bits of the file
-// it replaces (so a 0600 checkpoint stays 0600); a new file gets 0666 less
-// the umask. Owner and group are the writer's.
+// there is replaced, not followed. Its permission bits are
+// WriteOptions::file_mode when given; else it keeps those of the file it
+// replaces (so a 0600 checkpoint stays 0600), and a new file gets 0666 less
+// the umask. The temporary file, unnamed or named, is created with those
+// bits (less the umask), then given them exactly: it is never open to more
+// than the finished file. Owner and group are the writer's. Removing a dead
+// writer's temporary file takes opening it (for its lock): one that the
+// remover may not read (e.g. file_mode 0200 or 0, unless it runs with
+// CAP_DAC_OVERRIDE) stays.
 //
 // Writes are deterministic: equal states (and equal slots_per_chunk) give
 // byte-identical files.
@@ -87,6 +93,12 @@ struct WriteOptions {
   // Must outlive the write (a SnapshotWriter keeps using it until destroyed).
   // Not used by encode_snapshot.
   const FileOps* file_ops = nullptr;
+  // The new file's permission bits, exactly (not less the umask, not those
+  // of the file it replaces): for a checkpoint that must be 0600 whatever
+  // was there before. At most 0777 (no set-id or sticky bit), else
+  // invalid_argument before anything is written. nullopt: see above. Not
+  // used by encode_snapshot.
+  std::optional<mode_t> file_mode = std::nullopt;
 };
 
 // Writes `state` to `path` atomically. Errors: io (with the path and errno

@@ -25,7 +25,7 @@ auto guarded(const char* operation, Body body) noexcept -> decltype(body()) {
     } catch (const std::bad_alloc&) {
       return Error::of(ErrorCode::out_of_memory, std::string(operation) + ": out of memory");
     } catch (const std::exception& e) {
-      return Error::of(ErrorCode::io, std::string(operation) + ": " + e.what());
+      return Error::of(ErrorCode::internal, std::string(operation) + ": " + e.what());
     }
   } catch (const std::bad_alloc&) {
     return Error::of(ErrorCode::out_of_memory, "out of memory");

@@ -20,8 +20,19 @@ std::string_view to_string(ErrorCode code) {
     case ErrorCode::invalid_argument: return "invalid_argument";
     case ErrorCode::invalid_document: return "invalid_document";
     case ErrorCode::out_of_memory: return "out_of_memory";
+    case ErrorCode::internal: return "internal";
   }
   return "unknown";
+}
+
+const Error& out_of_memory_error() {
+  static const Error oom = Error::of(ErrorCode::out_of_memory, "out of memory");
+  return oom;
+}
+
+const Error& no_error() {
+  static const Error none = Error::of(ErrorCode::internal, "no error: error() called on a success");
+  return none;
 }
 
 std::string Error::to_string() const {

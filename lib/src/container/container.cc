@@ -8,28 +8,20 @@
 namespace bbsnap {
 
 using format::SectionEntry;
-using format::SectionKind;
 
 namespace {
 
 constexpr std::uint64_t kHeaderSize = sizeof(format::Header);
 
-Error fail(ErrorCode code, std::string section, std::uint64_t offset, std::string message) {
-  return Error::of(code, std::move(message), std::move(section), offset);
-}
-
-bool is_singleton(std::uint32_t kind) {
-  return format::is_known_kind(kind) && kind != static_cast<std::uint32_t>(SectionKind::slot_chunk);
-}
-
 Status check_magic(std::span<const std::uint8_t> file) {
   std::size_t n = std::min(file.size(), format::kMagic.size());
   if (n > 0 && std::memcmp(file.data(), format::kMagic.data(), n) != 0) {  // memcmp(nullptr, ..., 0) is UB
-    return fail(ErrorCode::bad_magic, "header", 0, "not a bbsnap file (the first bytes are not \\x89BBSNAP\\n)");
+    return Error::of(ErrorCode::bad_magic, "not a bbsnap file (the first bytes are not \\x89BBSNAP\\n)", "header", 0);
   }
   if (file.size() < kHeaderSize) {
-    return fail(ErrorCode::truncated, "header", file.size(),
-                "the file is " + std::to_string(file.size()) + " bytes, shorter than the 64-byte header");
+    return Error::of(ErrorCode::truncated,
+                     "the file is " + std::to_string(file.size()) + " bytes, shorter than the 64-byte header", "header",
+                     file.size());
   }
   return {};
 }
@@ -38,52 +30,57 @@ Status check_header(const format::Header& h, std::uint64_t file_size, bool verif
   // The version is checked before the checksum: another version may define
   // the header (and its checksum) differently.
   if (h.format_version < format::kOldestFormatVersion || h.format_version > format::kFormatVersion) {
-    return fail(ErrorCode::unsupported_format_version, "header", offsetof(format::Header, format_version),
-                "format version " + std::to_string(h.format_version) + ", this build reads versions " +
-                    std::to_string(format::kOldestFormatVersion) + " to " + std::to_string(format::kFormatVersion));
+    return Error::of(ErrorCode::unsupported_format_version,
+                     "format version " + std::to_string(h.format_version) + ", this build reads versions " +
+                         std::to_string(format::kOldestFormatVersion) + " to " + std::to_string(format::kFormatVersion),
+                     "header", offsetof(format::Header, format_version));
   }
   if (verify_checksums) {
     std::uint64_t computed = checksum::header(h);
     if (computed != h.header_checksum) {
-      Error e = fail(ErrorCode::checksum_mismatch, "header", offsetof(format::Header, header_checksum),
-                     "header checksum mismatch");
+      Error e = Error::of(ErrorCode::checksum_mismatch, "header checksum mismatch", "header",
+                          offsetof(format::Header, header_checksum));
       e.stored = h.header_checksum;
       e.computed = computed;
       return e;
     }
   }
   if (h.flags != 0) {
-    return fail(ErrorCode::unsupported_feature, "header", offsetof(format::Header, flags),
-                "unknown header flags " + std::to_string(h.flags));
+    return Error::of(ErrorCode::unsupported_feature, "unknown header flags " + std::to_string(h.flags), "header",
+                     offsetof(format::Header, flags));
   }
   if (h.reserved0 != 0) {
-    return fail(ErrorCode::malformed_section, "header", offsetof(format::Header, reserved0),
-                "reserved header field (bytes 36..39) is not zero");
+    return Error::of(ErrorCode::malformed_section, "reserved header field (bytes 36..39) is not zero", "header",
+                     offsetof(format::Header, reserved0));
   }
   if (h.reserved1 != 0) {
-    return fail(ErrorCode::malformed_section, "header", offsetof(format::Header, reserved1),
-                "reserved header field (bytes 48..55) is not zero");
+    return Error::of(ErrorCode::malformed_section, "reserved header field (bytes 48..55) is not zero", "header",
+                     offsetof(format::Header, reserved1));
   }
   if (file_size < h.file_length) {
-    return fail(ErrorCode::truncated, "file", file_size,
-                "the file ends at byte " + std::to_string(file_size) + " but declares " +
-                    std::to_string(h.file_length) + " bytes");
+    return Error::of(ErrorCode::truncated,
+                     "the file ends at byte " + std::to_string(file_size) + " but declares " +
+                         std::to_string(h.file_length) + " bytes",
+                     "file", file_size);
   }
   if (file_size > h.file_length) {
-    return fail(ErrorCode::malformed_section, "file", h.file_length,
-                std::to_string(file_size - h.file_length) + " bytes follow the declared end of the file");
+    return Error::of(ErrorCode::malformed_section,
+                     std::to_string(file_size - h.file_length) + " bytes follow the declared end of the file", "file",
+                     h.file_length);
   }
   if (h.section_count > format::kMaxSections) {
-    return fail(ErrorCode::limit_exceeded, "header", offsetof(format::Header, section_count),
-                std::to_string(h.section_count) + " sections, more than the limit of " +
-                    std::to_string(format::kMaxSections));
+    return Error::of(
+        ErrorCode::limit_exceeded,
+        std::to_string(h.section_count) + " sections, more than the limit of " + std::to_string(format::kMaxSections),
+        "header", offsetof(format::Header, section_count));
   }
   std::uint64_t table_size = std::uint64_t{h.section_count} * sizeof(SectionEntry);
   if (h.table_offset < kHeaderSize || h.table_offset % format::kAlignment != 0 || table_size > h.file_length ||
       h.table_offset != h.file_length - table_size) {
-    return fail(ErrorCode::malformed_section, "header", offsetof(format::Header, table_offset),
-                "the section table (offset " + std::to_string(h.table_offset) + ", " +
-                    std::to_string(h.section_count) + " entries) does not end the file on a 64-byte boundary");
+    return Error::of(ErrorCode::malformed_section,
+                     "the section table (offset " + std::to_string(h.table_offset) + ", " +
+                         std::to_string(h.section_count) + " entries) does not end the file on a 64-byte boundary",
+                     "header", offsetof(format::Header, table_offset));
   }
   return {};
 }
@@ -92,8 +89,8 @@ Status check_table_checksum(const Layout& layout) {
   std::span<const std::uint8_t> table = layout.file.subspan(layout.header.table_offset);
   std::uint64_t computed = checksum::table(table);
   if (computed == layout.header.table_checksum) return {};
-  Error e = fail(ErrorCode::checksum_mismatch, "section_table", layout.header.table_offset,
-                 "section table checksum mismatch");
+  Error e = Error::of(ErrorCode::checksum_mismatch, "section table checksum mismatch", "section_table",
+                      layout.header.table_offset);
   e.stored = layout.header.table_checksum;
   e.computed = computed;
   return e;
@@ -107,11 +104,11 @@ Status check_entry(Layout& layout, std::uint32_t i, std::uint64_t cursor) {
   // Built only for an error: parsing a good table allocates nothing per entry.
   auto name = [i] { return "section_table[" + std::to_string(i) + "]"; };
   auto malformed = [&](const std::string& message) {
-    return fail(ErrorCode::malformed_section, name(), entry_offset, message);
+    return Error::of(ErrorCode::malformed_section, message, name(), entry_offset);
   };
   if ((e.flags & ~format::kKnownSectionFlags) != 0) {
-    return fail(ErrorCode::unsupported_feature, name(), entry_offset + offsetof(SectionEntry, flags),
-                "unknown section flags " + std::to_string(e.flags));
+    return Error::of(ErrorCode::unsupported_feature, "unknown section flags " + std::to_string(e.flags), name(),
+                     entry_offset + offsetof(SectionEntry, flags));
   }
   if (e.offset != format::align_up(cursor)) {
     return malformed("section at offset " + std::to_string(e.offset) + ", expected " +
@@ -127,41 +124,41 @@ Status check_entry(Layout& layout, std::uint32_t i, std::uint64_t cursor) {
                      " is not a multiple of 64 within the section length " + std::to_string(e.length));
   }
   if (e.length - e.payload_length > format::kMaxMetadataLength) {
-    return fail(ErrorCode::limit_exceeded, name(), entry_offset,
-                "metadata of " + std::to_string(e.length - e.payload_length) + " bytes exceeds the 2 GiB limit");
+    return Error::of(ErrorCode::limit_exceeded,
+                     "metadata of " + std::to_string(e.length - e.payload_length) + " bytes exceeds the 2 GiB limit",
+                     name(), entry_offset);
   }
   if (e.kind == 0) return malformed("section kind 0 is reserved");
-  if (is_singleton(e.kind)) {
-    if (layout.singleton[e.kind] != kNoSection) {
-      return malformed("a second " + format::section_kind_name(e.kind) + " section");
-    }
-    layout.singleton[e.kind] = static_cast<std::int32_t>(i);
-  } else if (e.kind == static_cast<std::uint32_t>(SectionKind::slot_chunk)) {
-    if (layout.chunk_count == 0) layout.first_chunk = i;
-    if (layout.first_chunk + layout.chunk_count != i) return malformed("slot chunks are not consecutive in the table");
-    ++layout.chunk_count;
+  if (const KindRule* rule = layout.catalog->find(e.kind)) {
+    Run& run = layout.runs[e.kind];
+    if (run.count > 0 && rule->occurs == Occurs::once) return malformed("a second " + std::string(rule->name) + " section");
+    if (run.count == 0) run.first = i;
+    if (run.first + run.count != i) return malformed(std::string(rule->name) + " sections are not consecutive in the table");
+    ++run.count;
   } else if ((e.flags & format::kSectionRequired) != 0) {
-    return fail(ErrorCode::unsupported_feature, name(), entry_offset,
-                "required section of unknown kind " + std::to_string(e.kind) + ": written by a newer bbsnap");
+    return Error::of(ErrorCode::unsupported_feature,
+                     "required section of unknown kind " + std::to_string(e.kind) + ": written by a newer bbsnap",
+                     name(), entry_offset);
   }
   return {};
 }
 
 Status check_entries(Layout& layout) {
-  layout.singleton.fill(kNoSection);
   std::uint64_t cursor = kHeaderSize;
   for (std::uint32_t i = 0; i < layout.entries.size(); ++i) {
     if (Status s = check_entry(layout, i, cursor); !s) return s;
     cursor = layout.entries[i].offset + layout.entries[i].length;
   }
   if (format::align_up(cursor) != layout.header.table_offset) {
-    return fail(ErrorCode::malformed_section, "section_table", layout.header.table_offset,
-                "the section table does not follow the last section");
+    return Error::of(ErrorCode::malformed_section, "the section table does not follow the last section",
+                     "section_table", layout.header.table_offset);
   }
-  for (std::uint32_t kind = 1; kind <= format::kMaxKnownKind; ++kind) {
-    if (is_singleton(kind) && layout.singleton[kind] == kNoSection) {
-      return fail(ErrorCode::missing_section, format::section_kind_name(kind), layout.header.table_offset,
-                  "the file has no " + format::section_kind_name(kind) + " section");
+  // The missing kind with the smallest number is the one reported.
+  for (std::uint32_t kind = 1; kind < layout.runs.size(); ++kind) {
+    const KindRule* rule = layout.catalog->find(kind);
+    if (rule && rule->occurs == Occurs::once && layout.runs[kind].count == 0) {
+      return Error::of(ErrorCode::missing_section, "the file has no " + std::string(rule->name) + " section",
+                       std::string(rule->name), layout.header.table_offset);
     }
   }
   return {};
@@ -180,11 +177,13 @@ std::span<const std::uint8_t> Layout::payload(std::uint32_t index) const {
 }
 
 std::string Layout::section_name(std::uint32_t index) const {
-  std::string name = format::section_kind_name(entries[index].kind);
-  if (entries[index].kind == static_cast<std::uint32_t>(SectionKind::slot_chunk)) {
+  const std::uint32_t kind = entries[index].kind;
+  std::string name = catalog->name(kind);
+  const KindRule* rule = catalog->find(kind);
+  if (rule && rule->occurs == Occurs::run) {
     // Appended piecewise: "[" + std::string&& trips GCC 12's -Wrestrict false positive at -O3.
     name += '[';
-    name += std::to_string(index - first_chunk);
+    name += std::to_string(index - runs[kind].first);
     name += ']';
   }
   return name;
@@ -204,7 +203,7 @@ Status check_zero(const Layout& layout, std::uint64_t begin, std::uint64_t end, 
     std::uint64_t i = block;
     while (layout.file[i] == 0) ++i;
     std::string section = index == kTableIndex ? "section_table" : layout.section_name(index);
-    return fail(ErrorCode::nonzero_padding, std::move(section), i, "padding byte is not zero");
+    return Error::of(ErrorCode::nonzero_padding, "padding byte is not zero", std::move(section), i);
   }
   return {};
 }
@@ -217,10 +216,12 @@ Result<format::Header> parse_header(std::span<const std::uint8_t> file, bool ver
   return header;
 }
 
-Result<Layout> parse_layout(std::span<const std::uint8_t> file, const format::Header& header, bool verify_checksums) {
+Result<Layout> parse_layout(std::span<const std::uint8_t> file, const format::Header& header, bool verify_checksums,
+                            const SectionCatalog& catalog) {
   Layout layout;
   layout.file = file;
   layout.header = header;
+  layout.catalog = &catalog;
   if (verify_checksums) {
     if (Status s = check_table_checksum(layout); !s) return std::move(s).error();
   }

@@ -37,15 +37,15 @@ Result<std::uint64_t> ContainerWriter::append_payload(std::span<const std::uint8
   return offset;
 }
 
-Status ContainerWriter::end_section(format::SectionKind kind, std::span<const std::uint8_t> metadata) {
+Status ContainerWriter::end_section(std::uint32_t kind, std::string_view name, std::span<const std::uint8_t> metadata) {
   if (metadata.size() > format::kMaxMetadataLength) {
     return Error::of(ErrorCode::limit_exceeded,
                      "metadata of " + std::to_string(metadata.size()) + " bytes is beyond the FlatBuffers limit of 2 GiB",
-                     format::section_kind_name(static_cast<std::uint32_t>(kind)));
+                     std::string(name));
   }
   if (Status s = pad_to_alignment(); !s) return s;
   format::SectionEntry entry{};
-  entry.kind = static_cast<std::uint32_t>(kind);
+  entry.kind = kind;
   entry.flags = format::kSectionRequired;
   entry.offset = section_start_;
   entry.payload_length = position() - section_start_;

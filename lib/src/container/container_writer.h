@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <span>
+#include <string_view>
 #include <vector>
 
 #include "bbsnap/format.h"
@@ -25,8 +26,9 @@ class ContainerWriter {
   // and returns their absolute file offset.
   Result<std::uint64_t> append_payload(std::span<const std::uint8_t> bytes);
   // Closes the open section: pads the payload to 64 bytes, appends the
-  // metadata and records the table entry with its checksum.
-  Status end_section(format::SectionKind kind, std::span<const std::uint8_t> metadata);
+  // metadata and records the table entry with its checksum. `name` names
+  // the section in an error.
+  Status end_section(std::uint32_t kind, std::string_view name, std::span<const std::uint8_t> metadata);
   // Appends the section table, rewrites the header and commits the sink.
   Status finish();
 

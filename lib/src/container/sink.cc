@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <optional>
 
 #include "container/stale_temps.h"
 #include "container/temp_name.h"
@@ -43,16 +44,17 @@ auto retry_on_eintr(Call call) {
   }
 }
 
-// A checkpoint replacing an existing file keeps that file's permission bits:
-// a 0600 checkpoint must not become readable by others because it was
-// rewritten. A new one gets 0666 less the umask, as open(2) gives. The
-// destination is stat'ed through a symbolic link: the new file replaces the
-// link and takes the mode of what it pointed to.
-Status keep_mode_of(const std::string& path, int fd, const std::string& temp) {
+// The permission bits of the new file: the ones asked for
+// (WriteOptions::file_mode), exactly, whatever the umask; else those of the
+// file it replaces, so that a 0600 checkpoint does not become readable by
+// others because it was rewritten (the destination is stat'ed through a
+// symbolic link: the new file replaces the link and takes the mode of what
+// it pointed to); else nullopt: 0666 less the umask, as open(2) gives.
+std::optional<mode_t> mode_for(const std::string& path, std::optional<mode_t> requested) {
+  if (requested) return requested;
   struct stat existing {};
-  if (::stat(path.c_str(), &existing) != 0 || !S_ISREG(existing.st_mode)) return {};
-  if (::fchmod(fd, existing.st_mode & 07777) != 0) return io_error("cannot set the mode of", temp, errno);
-  return {};
+  if (::stat(path.c_str(), &existing) != 0 || !S_ISREG(existing.st_mode)) return std::nullopt;
+  return existing.st_mode & 07777;
 }
 
 // The name through which an unnamed file open as `fd` is given a name.
@@ -107,20 +109,24 @@ AlignedBuffer MemorySink::take() {
   return std::move(buffer_);
 }
 
-Result<std::unique_ptr<AtomicFileSink>> AtomicFileSink::create(const std::string& path,
-                                                               const FileOps& ops, bool durable) {
+Result<std::unique_ptr<AtomicFileSink>> AtomicFileSink::create(const std::string& path, const FileOps& ops,
+                                                               bool durable, std::optional<mode_t> file_mode) {
   // Everything the sink allocates is allocated before the temporary file
   // exists: out of memory after its creation would leave it behind, with
   // its descriptor open. From here on the sink owns the file and its
   // destructor removes it.
   auto sink = std::unique_ptr<AtomicFileSink>(new AtomicFileSink(path, ops, durable));
+  // Created with the final bits (less the umask), then given them exactly:
+  // the temporary file is never open to more than the finished one, so no
+  // one can open it for reading in between and read the state later.
+  const std::optional<mode_t> mode = mode_for(path, file_mode);
   remove_stale_temps(path, ops);
-  Result<bool> unnamed = sink->open_unnamed();
+  Result<bool> unnamed = sink->open_unnamed(mode.value_or(0666));
   if (!unnamed) return std::move(unnamed).error();
   if (!*unnamed) {
-    if (Status s = sink->open_named(); !s) return std::move(s).error();
+    if (Status s = sink->open_named(mode.value_or(0666)); !s) return std::move(s).error();
   }
-  if (Status s = keep_mode_of(path, sink->fd_, sink->temp_description()); !s) return std::move(s).error();
+  if (mode && ::fchmod(sink->fd_, *mode) != 0) return io_error("cannot set the mode of", sink->temp_description(), errno);
   return sink;
 }
 
@@ -137,8 +143,8 @@ AtomicFileSink::~AtomicFileSink() {
 // or the file system has no O_TMPFILE (open(2): EOPNOTSUPP; EISDIR or
 // EINVAL from kernels before it), or where /proc, through which the file
 // would be named, does not show it: the named fallback is taken then.
-Result<bool> AtomicFileSink::open_unnamed() {
-  fd_ = retry_on_eintr([&] { return ops_.open(dir_.c_str(), O_TMPFILE | O_WRONLY | O_CLOEXEC, 0666); });
+Result<bool> AtomicFileSink::open_unnamed(mode_t mode) {
+  fd_ = retry_on_eintr([&] { return ops_.open(dir_.c_str(), O_TMPFILE | O_WRONLY | O_CLOEXEC, mode); });
   if (fd_ < 0) {
     if (errno == EOPNOTSUPP || errno == EISDIR || errno == EINVAL) return false;
     return io_error("cannot create a temporary file in", dir_, errno);
@@ -158,10 +164,10 @@ Result<bool> AtomicFileSink::open_unnamed() {
 // The named temporary file, created and locked. Between the two a remover
 // of stale temporaries may take it as a dead writer's (its lock is free):
 // then it is removed or about to be, and another name is tried.
-Status AtomicFileSink::open_named() {
+Status AtomicFileSink::open_named(mode_t mode) {
   for (unsigned attempt = 0; attempt < kAttempts; ++attempt) {
     std::string temp = temp_path_for(path_, attempt);
-    fd_ = retry_on_eintr([&] { return ops_.open(temp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666); });
+    fd_ = retry_on_eintr([&] { return ops_.open(temp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode); });
     if (fd_ < 0) {
       if (errno == EEXIST) continue;
       return io_error("cannot create temporary file", temp, errno);

@@ -1,8 +1,11 @@
 // Where the writer's bytes go: memory, or a file written crash-safely.
 #pragma once
 
+#include <sys/types.h>
+
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <span>
 #include <string>
 #include <vector>
@@ -57,8 +60,10 @@ class MemorySink final : public Sink {
 // Destroyed without a successful commit, it removes its temporary file.
 class AtomicFileSink final : public Sink {
  public:
+  // file_mode: the new file's exact permission bits; nullopt keeps those of
+  // the file it replaces, or gives a new one 0666 less the umask.
   static Result<std::unique_ptr<AtomicFileSink>> create(const std::string& path, const FileOps& ops,
-                                                        bool durable);
+                                                        bool durable, std::optional<mode_t> file_mode = std::nullopt);
   ~AtomicFileSink() override;
   AtomicFileSink(const AtomicFileSink&) = delete;
   AtomicFileSink& operator=(const AtomicFileSink&) = delete;
@@ -69,8 +74,9 @@ class AtomicFileSink final : public Sink {
 
  private:
   AtomicFileSink(std::string path, const FileOps& ops, bool durable);  // no temporary file yet
-  Result<bool> open_unnamed();
-  Status open_named();
+  // `mode`: the creation mode (less the umask), as open(2) takes it.
+  Result<bool> open_unnamed(mode_t mode);
+  Status open_named(mode_t mode);
   Status keep_lock();
   Status name_unnamed();
   Status flush();

@@ -1,5 +1,7 @@
-// Model -> FlatBuffer metadata, one function per section kind. Each returns
-// the finished buffer, which lives in `builder` until its next Clear().
+// Model -> FlatBuffer metadata. The shapes of shape.h say how each part of
+// the state is encoded; the section registry (sections.h) says which part
+// each section holds. The slot table's two kinds are built by the writer
+// from its own records.
 #pragma once
 
 #include <flatbuffers/flatbuffers.h>
@@ -8,7 +10,6 @@
 #include <span>
 #include <vector>
 
-#include "bbsnap/format.h"
 #include "bbsnap/model.h"
 #include "bbsnap_generated.h"
 
@@ -17,25 +18,15 @@ namespace bbsnap::encode {
 using Buffer = std::span<const std::uint8_t>;
 using Builder = flatbuffers::FlatBufferBuilder;
 
-Buffer framework(Builder& b, const Framework& framework);
-Buffer bus(Builder& b, const TypedBus& bus);
-Buffer ingress(Builder& b, const std::vector<IngressEvent>& ingress);
-Buffer pending_completions(Builder& b, const std::vector<PendingCompletion>& completions);
-Buffer frontier(Builder& b, const std::vector<std::pair<std::uint64_t, std::uint64_t>>& frontier);
-Buffer pending_async(Builder& b, const std::map<std::uint64_t, PendingAsync>& pending);
-Buffer execution_state(Builder& b, const std::map<std::uint64_t, ExecutionState>& states);
-Buffer wire_states(Builder& b, const std::map<std::uint32_t, Bytes>& wire_states);
+// The finished buffer of a section's root table; it lives in `b` until its
+// next Clear().
+template <class Root>
+Buffer finish(Builder& b, flatbuffers::Offset<Root> root) {
+  b.Finish(root);
+  return {b.GetBufferPointer(), b.GetSize()};
+}
+
 Buffer slot_chunk(Builder& b, const std::vector<fb::SlotEntry>& slots);
 Buffer slot_index(Builder& b, const std::vector<fb::SlotChunkSummary>& chunks);
-
-}  // namespace bbsnap::encode
-
-namespace bbsnap::encode {
-
-// An upper bound of the metadata `framework(...)`, `bus(...)`, ... would build
-// for `state`, computed without building it. FlatBuffers 2.0.8 cannot build
-// a buffer of 2 GiB or more (its offsets would silently wrap), so the writer
-// refuses a section whose bound is past the limit before encoding it.
-std::uint64_t size_bound(format::SectionKind kind, const TransientSnapshot& state);
 
 }  // namespace bbsnap::encode

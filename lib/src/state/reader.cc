@@ -5,68 +5,21 @@
 #include <tuple>
 
 #include "common/boundary.h"
-#include "container/container.h"
-#include "container/mapped_file.h"
+#include "state/sections.h"
+#include "state/snapshot_impl.h"
+#include "state/slot_table.h"
 #include "state/verify.h"
 
 namespace bbsnap {
 
 using format::SectionKind;
 
-namespace {
-
-// Lazy mode: which sections have passed their check. One bit per section
-// (128 bytes for 1M slots in 1024-slot chunks), allocated once at open and
-// set by whichever thread checks a section first; sections that fail stay
-// clear and are re-checked (and reported) on each access.
-class CheckedSections {
- public:
-  CheckedSections() = default;
-  explicit CheckedSections(std::size_t sections)
-      : words_(std::make_unique<std::atomic<std::uint64_t>[]>((sections + 63) / 64)) {}
-  bool contains(std::uint32_t index) const { return words_[index / 64].load(std::memory_order_acquire) & bit(index); }
-  void insert(std::uint32_t index) { words_[index / 64].fetch_or(bit(index), std::memory_order_release); }
-
- private:
-  static std::uint64_t bit(std::uint32_t index) { return std::uint64_t{1} << (index % 64); }
-  std::unique_ptr<std::atomic<std::uint64_t>[]> words_;
-};
-
-}  // namespace
-
-struct Snapshot::Impl {
-  MappedFile mapping;  // unmapped for from_bytes: the caller owns the bytes
-  Layout layout;
-  OpenOptions options;
-  mutable CheckedSections checked;  // lazy mode only
-
-  Status ensure(std::uint32_t index) const;
-  std::uint32_t singleton(SectionKind kind) const {
-    return static_cast<std::uint32_t>(layout.singleton[static_cast<std::uint32_t>(kind)]);
-  }
-  template <typename Root>
-  Result<const Root*> root(SectionKind kind) const {
-    return root_at<Root>(singleton(kind));
-  }
-  template <typename Root>
-  Result<const Root*> root_at(std::uint32_t index) const {
-    if (Status s = ensure(index); !s) return std::move(s).error();
-    return section_root<Root>(layout, index);
-  }
-  Status check_spec_version() const;
-  // Section `index`'s metadata is about to be read whole: one read-ahead.
-  void will_read_metadata(std::uint32_t index) const {
-    const format::SectionEntry& entry = layout.entries[index];
-    mapping.will_need(entry.offset + entry.payload_length, entry.offset + entry.length);
-  }
-};
-
 Status Snapshot::Impl::ensure(std::uint32_t index) const {
   if (options.verification != Verification::lazy) return {};
   if (checked.contains(index)) return {};
   if (layout.entries[index].kind == static_cast<std::uint32_t>(SectionKind::slot_chunk)) {
     // A chunk is checked against its summary in the index.
-    if (Status s = ensure(singleton(SectionKind::slot_index)); !s) return s;
+    if (Status s = ensure(layout.index_of(SectionKind::slot_index)); !s) return s;
   }
   will_read_metadata(index);
   // Threads racing here check the same bytes and reach the same verdict.
@@ -76,7 +29,7 @@ Status Snapshot::Impl::ensure(std::uint32_t index) const {
 }
 
 Status Snapshot::Impl::check_spec_version() const {
-  const std::uint32_t index = singleton(SectionKind::framework);
+  const std::uint32_t index = layout.index_of(SectionKind::framework);
   // Lazy mode checks what the read needs now and the rest of the framework
   // section on its first access, like every other section's.
   if (options.verification == Verification::lazy) {
@@ -123,7 +76,7 @@ Result<std::unique_ptr<Snapshot::Impl>> open_impl(MappedFile mapping, std::span<
   if (!header) return std::move(header).error();
   // The table, at the end of the file, is what every mode reads next.
   impl->mapping.will_need(header->table_offset, bytes.size());
-  Result<Layout> layout = parse_layout(bytes, *header, verify_checksums);
+  Result<Layout> layout = parse_layout(bytes, *header, verify_checksums, section_catalog());
   if (!layout) return std::move(layout).error();
   impl->layout = *layout;
   switch (options.verification) {
@@ -186,7 +139,7 @@ const format::Header& Snapshot::header() const { return impl_->layout.header; }
 std::span<const format::SectionEntry> Snapshot::sections() const { return impl_->layout.entries; }
 std::span<const std::uint8_t> Snapshot::bytes() const { return impl_->layout.file; }
 std::uint32_t Snapshot::spec_version() const {
-  return section_root<fb::Framework>(impl_->layout, impl_->singleton(SectionKind::framework))->spec_version();
+  return section_root<fb::Framework>(impl_->layout, impl_->layout.index_of(SectionKind::framework))->spec_version();
 }
 
 Status Snapshot::check_section(std::uint32_t index) const {
@@ -194,6 +147,16 @@ Status Snapshot::check_section(std::uint32_t index) const {
     return Error::of(ErrorCode::invalid_argument, "no section " + std::to_string(index));
   }
   return impl_->ensure(index);
+}
+
+Status Snapshot::check_section_fully(std::uint32_t index) const {
+  if (Status s = check_section(index); !s) return s;
+  if (impl_->options.verification != Verification::lazy) return {};
+  const format::SectionEntry& entry = impl_->layout.entries[index];
+  const SectionKindInfo* kind = section_kind(entry.kind);
+  if (!kind || !kind->has_payload) return {};
+  impl_->mapping.will_need(entry.offset, entry.offset + entry.payload_length);
+  return verify_payload(impl_->layout, index);
 }
 
 // ---- views
@@ -214,12 +177,12 @@ Result<const fb::ExecutionStateTable*> Snapshot::execution_state_table() const {
 Result<const fb::WireStates*> Snapshot::wire_states() const {
   return impl_->root<fb::WireStates>(SectionKind::wire_states);
 }
-std::uint32_t Snapshot::slot_chunk_count() const { return impl_->layout.chunk_count; }
+std::uint32_t Snapshot::slot_chunk_count() const { return impl_->layout.run(SectionKind::slot_chunk).count; }
 Result<const fb::SlotChunk*> Snapshot::slot_chunk(std::uint32_t chunk) const {
-  if (chunk >= impl_->layout.chunk_count) {
+  if (chunk >= slot_chunk_count()) {
     return Error::of(ErrorCode::invalid_argument, "no slot chunk " + std::to_string(chunk));
   }
-  return impl_->root_at<fb::SlotChunk>(impl_->layout.first_chunk + chunk);
+  return impl_->root_at<fb::SlotChunk>(impl_->layout.run(SectionKind::slot_chunk).first + chunk);
 }
 
 Result<SlotLookup> Snapshot::slot_value(std::uint32_t chunk, const fb::SlotEntry& entry) const {
@@ -231,16 +194,17 @@ Result<SlotLookup> Snapshot::slot_value(std::uint32_t chunk, const fb::SlotEntry
   if (!first || &entry < first || &entry >= first + entries->size()) {
     return Error::of(ErrorCode::invalid_argument, "the slot entry is not one of chunk " + std::to_string(chunk) + "'s");
   }
+  return impl_->value(impl_->layout.run(SectionKind::slot_chunk).first + chunk, entry);
+}
+
+Result<SlotLookup> Snapshot::Impl::value(std::uint32_t section, const fb::SlotEntry& entry) const {
   if (!entry.has_value()) return SlotLookup{SlotLookup::State::empty, {}};
-  std::uint32_t index = impl_->layout.first_chunk + chunk;
-  const format::SectionEntry& section = impl_->layout.entries[index];
-  if (impl_->options.verification == Verification::lazy) {
-    const std::uint64_t value_start = section.offset + entry.value_offset();
-    impl_->mapping.will_need(value_start, value_start + entry.value_length());
-    if (Status s = verify_slot_value(impl_->layout, index, entry); !s) return std::move(s).error();
+  const std::uint64_t start = layout.entries[section].offset + entry.value_offset();
+  if (options.verification == Verification::lazy) {
+    mapping.will_need(start, start + entry.value_length());
+    if (Status s = verify_slot_value(layout, section, entry); !s) return std::move(s).error();
   }
-  return SlotLookup{SlotLookup::State::value,
-                    impl_->layout.file.subspan(section.offset + entry.value_offset(), entry.value_length())};
+  return SlotLookup{SlotLookup::State::value, layout.file.subspan(start, entry.value_length())};
 }
 
 // ---- lookups
@@ -270,14 +234,14 @@ Result<SlotLookup> Snapshot::slot(SlotKey key) const {
     return std::make_tuple(s->last_site(), s->last_exec()) < k;
   });
   if (it == chunks->end() || wanted < std::make_tuple((*it)->first_site(), (*it)->first_exec())) return SlotLookup{};
-  auto chunk_number = static_cast<std::uint32_t>(it - chunks->begin());
-  Result<const fb::SlotChunk*> chunk = slot_chunk(chunk_number);
+  const std::uint32_t section = impl_->layout.run(SectionKind::slot_chunk).first + static_cast<std::uint32_t>(it - chunks->begin());
+  Result<const fb::SlotChunk*> chunk = impl_->root_at<fb::SlotChunk>(section);
   if (!chunk) return std::move(chunk).error();
   const fb::SlotEntry* entry = find_sorted((*chunk)->slots(), wanted, [](const fb::SlotEntry* e) {
     return std::make_tuple(e->site(), e->exec());
   });
   if (!entry) return SlotLookup{};
-  return slot_value(chunk_number, *entry);
+  return impl_->value(section, *entry);
 }
 
 Result<const fb::PendingAsyncEntry*> Snapshot::pending_async(std::uint64_t command_id) const {

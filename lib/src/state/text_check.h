@@ -3,10 +3,18 @@
 // produce a snapshot nobody can open.
 #pragma once
 
+#include <optional>
+#include <string>
 #include <string_view>
+#include <tuple>
+#include <type_traits>
+#include <variant>
+#include <vector>
 
 #include "bbsnap/model.h"
 #include "bbsnap/status.h"
+#include "state/path.h"
+#include "state/shape.h"
 
 namespace bbsnap {
 
@@ -18,5 +26,71 @@ bool is_utf8(std::string_view text);
 // and input names, NamedBytes names). invalid_argument naming the first one
 // that is not valid UTF-8 and where it is, e.g. "ingress[3].module_name".
 Status check_text(const TransientSnapshot& state);
+
+namespace text {
+
+template <class T>
+struct HasText;
+template <class T>
+inline constexpr bool kHasText = HasText<T>::value;
+
+// Whether a part of the state holds any string: the walk skips those that
+// hold none (slot values, frontiers, ...) at no cost.
+template <class T>
+struct HasText {
+  static constexpr bool value = [] {
+    if constexpr (std::is_same_v<T, std::string>) {
+      return true;
+    } else if constexpr (std::is_arithmetic_v<T> || std::is_same_v<T, Bytes>) {
+      return false;
+    } else if constexpr (shape::TableShaped<T> || shape::StructShaped<T>) {
+      return std::apply([](const auto&... f) { return (kHasText<typename std::decay_t<decltype(f)>::MemberType> || ...); },
+                        shape::Shape<T>::fields);
+    } else {
+      return false;  // specialised below for containers
+    }
+  }();
+};
+template <class E>
+struct HasText<std::vector<E>> : HasText<E> {};
+template <class E>
+struct HasText<std::optional<E>> : HasText<E> {};
+template <class K, class V>
+struct HasText<std::map<K, V>> : std::bool_constant<kHasText<K> || kHasText<V>> {};
+template <class... A>
+struct HasText<std::variant<A...>> : std::bool_constant<(kHasText<A> || ...)> {};
+
+Status utf8(const std::string& text, const Path& path);
+
+template <class T>
+Status check(const T& value, const Path& path) {
+  if constexpr (!kHasText<T>) {
+    return {};
+  } else if constexpr (std::is_same_v<T, std::string>) {
+    return utf8(value, path);
+  } else if constexpr (shape::Map<T>) {
+    for (const auto& [key, v] : value) {
+      if (Status s = check(key, path.key()); !s) return s;
+      if (Status s = check(v, path); !s) return s;
+    }
+    return {};
+  } else if constexpr (requires { value.has_value(); }) {
+    return value ? check(*value, path) : Status{};
+  } else if constexpr (requires { value.size(); value.begin(); }) {
+    for (std::size_t i = 0; i < value.size(); ++i) {
+      if (Status s = check(value[i], path.element(i)); !s) return s;
+    }
+    return {};
+  } else if constexpr (std::is_same_v<T, IngressEvent>) {
+    return std::visit([&](const auto& alternative) { return check(alternative, path); }, value);
+  } else {
+    Status status;
+    std::apply([&](const auto&... f) { ((status = status ? check(value.*f.member, path.field(f.name)) : status), ...); },
+               shape::Shape<T>::fields);
+    return status;
+  }
+}
+
+}  // namespace text
 
 }  // namespace bbsnap

@@ -24,15 +24,6 @@ Status verify_section(const Layout& layout, std::uint32_t index, PayloadCheck pa
 // the section's first access.
 Status verify_spec_version_field(const Layout& layout, std::uint32_t index);
 
-// The values of entries [begin, end) of slot chunk section `index`, whose
-// metadata passed verify_section: each value's hash and the zero padding
-// after it. Ranges are independent, so they can be checked concurrently.
-Status verify_slot_values(const Layout& layout, std::uint32_t index, std::uint32_t begin, std::uint32_t end);
-
-// The hash of one slot value of chunk section `index`; `entry` passed the
-// chunk's metadata check. For lazy mode, which checks values on access.
-Status verify_slot_value(const Layout& layout, std::uint32_t index, const fb::SlotEntry& entry);
-
 // Whether full verification faults in a mapped file's pages in file order
 // (MappedFile::read_in_file_order), ahead of the checks (verify_file.cc).
 // Not for bytes in memory (from_bytes) or a mapping populated already

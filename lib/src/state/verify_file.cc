@@ -1,31 +1,23 @@
-// Full verification of a file, on one thread or several.
+// Full verification of a file, on one thread or several, as a pipeline:
+// one thread faults a mapping in, in file order (see
+// MappedFile::read_in_file_order); one checks the slot index and then every
+// section's metadata in file order, each once the fault-in has passed its
+// end; the others, and these two once done, check runs of slot values, each
+// once its chunk's metadata has passed. The checking thread, when it has
+// nothing to check yet, faults in the next piece itself. Faulting in (the
+// kernel's work) then overlaps hashing (the memory's), and no check reads a
+// page before the fault-in has, so a cold file is still read in file order.
+// On one thread the checking thread is all there is: it alternates faulting
+// in a piece and checking what that piece completed, while the kernel's
+// read-ahead fetches the next pieces of a cold file. Checking everything
+// only after faulting everything in left the disk idle during the checks: a
+// cold open of 1M values of 64 bytes took 87-91 ms against 72-80 ms this
+// way (pread of the file: 66-74 ms), warm opens the same either way.
 //
-// Bytes in memory are checked in phases of items that need no order among
-// them: the slot index, every other section's metadata, then the slot
-// values in runs of about kRunBytes. Threads claim items of a phase from a
-// shared counter, so a thread that draws small items takes more of them,
-// and meet at a barrier before the next phase: the threads are started once
-// per file, not once per phase.
-//
-// A mapping to fault in is verified as a pipeline instead: one thread
-// faults the mapping in, in file order (see MappedFile::read_in_file_order);
-// one checks the slot index and then every section's metadata in file
-// order, each once the fault-in has passed its end; the others, and these
-// two once done, check runs of slot values, each once its chunk's metadata
-// has passed. The checking thread, when it has nothing to check yet, faults
-// in the next piece itself. Faulting in (the kernel's work) then overlaps
-// hashing (the memory's), and no check reads a page before the fault-in
-// has, so a cold file is still read in file order. On one thread the
-// checking thread is all there is: it alternates faulting in a piece and
-// checking what that piece completed, while the kernel's read-ahead fetches
-// the next pieces of a cold file. Checking everything only after faulting
-// everything in (the phases, with the fault-in as a first phase) left the
-// disk idle during the checks: a cold open of 1M values of 64 bytes took
-// 87-91 ms against 72-80 ms now (pread of the file: 66-74 ms), warm opens
-// the same either way.
+// Bytes already in memory (from_bytes, a populated mapping) go through the
+// same pipeline with nothing left to fault in.
 #include <algorithm>
 #include <atomic>
-#include <barrier>
 #include <exception>
 #include <limits>
 #include <mutex>
@@ -33,6 +25,7 @@
 #include <vector>
 
 #include "container/mapped_file.h"
+#include "state/slot_table.h"
 #include "state/verify.h"
 
 namespace bbsnap {
@@ -68,7 +61,9 @@ class SharedFaultIn {
  public:
   enum Slot : unsigned { kFaulting = 0, kChecking = 1 };
 
-  SharedFaultIn(std::span<const std::uint8_t> file, std::uint64_t pieces) : file_(file), pieces_(pieces) {}
+  // `faulted`: the bytes are in memory already; every piece counts as done.
+  SharedFaultIn(std::span<const std::uint8_t> file, std::uint64_t pieces, bool faulted)
+      : file_(file), pieces_(pieces), next_(faulted ? pieces : 0) {}
 
   // Claims the next piece and faults it in; false once every piece is claimed.
   bool fault_next(Slot slot) {
@@ -106,7 +101,7 @@ class SharedFaultIn {
   static constexpr std::uint64_t kIdle = std::numeric_limits<std::uint64_t>::max();
   const std::span<const std::uint8_t> file_;
   const std::uint64_t pieces_;
-  std::atomic<std::uint64_t> next_{0};
+  std::atomic<std::uint64_t> next_;
   std::atomic<std::uint64_t> working_[2]{kIdle, kIdle};
   std::atomic<std::uint32_t> finished_{0};  // pieces done (mod 2^32), for waiting on
 };
@@ -167,68 +162,6 @@ class FirstError {
   std::atomic<bool> failed_{false};
 };
 
-// One phase: `items()` says how many items it has (asked once the phases
-// before it are done, so it may read what they verified) and
-// `make_worker()` gives each thread a callable checking one item, with any
-// state of its own. Plain lambdas rather than std::function: full
-// verification allocates nothing on one thread.
-template <typename Items, typename MakeWorker>
-struct Phase {
-  Items items;
-  MakeWorker make_worker;
-};
-// Spelled out for clang before 17, which does not deduce aggregates' arguments.
-template <typename Items, typename MakeWorker>
-Phase(Items, MakeWorker) -> Phase<Items, MakeWorker>;
-
-// Runs the phases in order on `threads` threads (the calling one included).
-// Items are numbered across phases in order, so the first error in that
-// numbering is the one a single thread finds; no phase starts after a
-// failure.
-template <typename... Phases>
-Status run_phases(unsigned threads, const Phases&... phases) {
-  FirstError first;
-  std::atomic<std::uint64_t> next{0};  // the next unclaimed item of the phase
-  // Whether to stop is decided once per phase, by the barrier's completion
-  // step while every thread waits, and read by all after it. Each thread
-  // asking first.failed() itself after the barrier would let a fast thread
-  // start the next phase and fail in it before a slow one woke up: the slow
-  // one would then leave, and the fast one wait for it at the next barrier
-  // forever.
-  bool stop = false;
-  std::barrier phase_done(static_cast<std::ptrdiff_t>(std::max(1u, threads)), [&]() noexcept {
-    stop = first.failed();
-    next.store(0, std::memory_order_relaxed);
-  });
-  auto worker = [&] {
-    std::uint64_t base = 0;  // items of the phases before
-    auto run = [&](const auto& phase) {
-      if (stop) return;
-      const std::uint64_t items = phase.items();
-      auto work = phase.make_worker();
-      for (std::uint64_t item; !first.failed() && (item = next.fetch_add(1)) < items;) {
-        try {
-          if (Status s = work(item); !s) first.record(base + item, std::move(s));
-        } catch (...) {
-          first.record(std::current_exception());
-        }
-      }
-      base += items;
-      phase_done.arrive_and_wait();
-    };
-    (run(phases), ...);
-  };
-  const unsigned wanted = threads > 1 ? threads - 1 : 0;
-  std::vector<std::jthread> helpers = start_threads(wanted, [&](unsigned) { worker(); });
-  // The barrier counts every thread asked for: each one that did not start
-  // is dropped from it, arriving now for the first phase (which cannot
-  // complete before this thread arrives too).
-  for (std::size_t missing = helpers.size(); missing < wanted; ++missing) phase_done.arrive_and_drop();
-  worker();
-  helpers.clear();  // joins
-  return first.status();
-}
-
 // Walks the slot chunks' runs in order. A chunk's entries are split into as
 // many runs of equal entry counts as its payload area holds kRunBytes (at
 // least one), which balances bytes as far as the values' sizes are even.
@@ -245,7 +178,7 @@ class RunCursor {
     while (item >= base_ + runs_in(chunk_)) base_ += runs_in(chunk_++);
     const std::uint64_t count = summaries_->Get(chunk_)->slot_count();
     const std::uint64_t runs = runs_in(chunk_), run = item - base_;
-    section = layout_.first_chunk + chunk_;
+    section = layout_.run(SectionKind::slot_chunk).first + chunk_;
     begin = static_cast<std::uint32_t>(run * count / runs);
     end = static_cast<std::uint32_t>((run + 1) * count / runs);
   }
@@ -261,7 +194,7 @@ class RunCursor {
   // Verified before any run is located: slot_count > 0 and equal to the
   // chunk's entry count, so a run holds at least one entry.
   std::uint64_t runs_in(std::uint32_t chunk) const {
-    const std::uint64_t payload = layout_.entries[layout_.first_chunk + chunk].payload_length;
+    const std::uint64_t payload = layout_.entries[layout_.run(SectionKind::slot_chunk).first + chunk].payload_length;
     return std::clamp<std::uint64_t>(payload / kRunBytes, 1, summaries_->Get(chunk)->slot_count());
   }
   const Layout& layout_;
@@ -277,8 +210,8 @@ class RunCursor {
 // which wakes every waiter and lets no run start after it.
 class Pipeline {
  public:
-  Pipeline(const Layout& layout, std::uint64_t pieces, std::uint32_t index_section)
-      : layout_(layout), fault_in_(layout.file, pieces), index_section_(index_section) {}
+  Pipeline(const Layout& layout, std::uint64_t pieces, bool faulted, std::uint32_t index_section)
+      : layout_(layout), fault_in_(layout.file, pieces, faulted), index_section_(index_section) {}
 
   // The faulting thread: pieces in file order, then runs of values.
   void fault_in_then_check_values() {
@@ -387,55 +320,20 @@ class Pipeline {
   std::atomic<bool> values_failed_{false};  // no more runs; the metadata goes on
 };
 
-// Runs the pipeline on `threads` threads (1 or more; the calling thread is
-// the checking one).
-Status verify_pipelined(const Layout& layout, unsigned threads, std::uint64_t pieces, std::uint32_t index_section) {
-  Pipeline pipeline(layout, pieces, index_section);
+}  // namespace
+
+Status verify_file(const Layout& layout, unsigned threads, FaultIn fault_in) {
+  const std::uint64_t pieces = (layout.file.size() + kFaultPiece - 1) / kFaultPiece;
+  Pipeline pipeline(layout, pieces, fault_in == FaultIn::no, layout.index_of(SectionKind::slot_index));
   {
     // Without the faulting thread, the checking one faults in every piece
     // itself; without the others, fewer threads check values.
-    const std::vector<std::jthread> helpers = start_threads(threads - 1, [&](unsigned helper) {
+    const std::vector<std::jthread> helpers = start_threads(std::max(1u, threads) - 1, [&](unsigned helper) {
       pipeline.run(helper == 0 ? &Pipeline::fault_in_then_check_values : &Pipeline::check_values);
     });
     pipeline.run(&Pipeline::check_metadata_then_values);
   }  // joins
   return pipeline.status();
-}
-
-}  // namespace
-
-Status verify_file(const Layout& layout, unsigned threads, FaultIn fault_in) {
-  const std::span<const std::uint8_t> file = layout.file;
-  const auto index_section =
-      static_cast<std::uint32_t>(layout.singleton[static_cast<std::uint32_t>(SectionKind::slot_index)]);
-  if (fault_in == FaultIn::in_file_order && !file.empty()) {
-    return verify_pipelined(layout, threads, (file.size() + kFaultPiece - 1) / kFaultPiece, index_section);
-  }
-  const auto index = [&]() -> const fb::SlotIndex& { return *section_root<fb::SlotIndex>(layout, index_section); };
-
-  // The index first (every chunk is checked against its summary there),
-  // then the other sections' metadata, the values.
-  const Phase index_phase{[] { return std::uint64_t{1}; },
-                          [&] {
-                            return [&](std::uint64_t) { return verify_section(layout, index_section, PayloadCheck::skip); };
-                          }};
-  const Phase metadata{[&] { return layout.entries.size(); },
-                       [&] {
-                         return [&](std::uint64_t item) {
-                           auto section = static_cast<std::uint32_t>(item);
-                           if (section == index_section) return Status{};
-                           return verify_section(layout, section, PayloadCheck::skip);
-                         };
-                       }};
-  const Phase slot_values{[&] { return RunCursor(layout, index()).total_runs(); },
-                          [&] {
-                            return [&, cursor = RunCursor(layout, index())](std::uint64_t item) mutable {
-                              std::uint32_t section = 0, begin = 0, end = 0;
-                              cursor.locate(item, section, begin, end);
-                              return verify_slot_values(layout, section, begin, end);
-                            };
-                          }};
-  return run_phases(threads, index_phase, metadata, slot_values);
 }
 
 }  // namespace bbsnap

@@ -5,8 +5,9 @@
 #include "common/boundary.h"
 #include "container/checksum.h"
 #include "container/container_writer.h"
-#include "state/encode.h"
 #include "container/sink.h"
+#include "state/encode.h"
+#include "state/sections.h"
 #include "state/text_check.h"
 
 namespace bbsnap {
@@ -19,7 +20,7 @@ struct SnapshotWriter::Impl {
 
   Status add_slot(SlotKey key, std::optional<std::span<const std::uint8_t>> value);
   Status close_chunk();
-  Status write_section(SectionKind kind, encode::Buffer metadata);
+  Status write_section(const SectionKindInfo& kind, encode::Buffer metadata);
   Status finish(const TransientSnapshot& rest);
 
   std::unique_ptr<Sink> sink;
@@ -53,6 +54,9 @@ constexpr std::uint64_t kMaxChunks = format::kMaxSections - 64;
 Status check_options(const WriteOptions& options) {
   if (options.slots_per_chunk == 0 || options.slots_per_chunk > kMaxSlotsPerChunk) {
     return invalid("slots_per_chunk must be between 1 and " + std::to_string(kMaxSlotsPerChunk));
+  }
+  if (options.file_mode && (*options.file_mode & ~mode_t{0777}) != 0) {
+    return invalid("file_mode must be permission bits, at most 0777");
   }
   return {};
 }
@@ -95,13 +99,14 @@ Status SnapshotWriter::Impl::add_slot(SlotKey key, std::optional<std::span<const
 Status SnapshotWriter::Impl::close_chunk() {
   if (chunk.empty()) return {};
   summaries.push_back(summarize(chunk));
-  Status s = write_section(SectionKind::slot_chunk, encode::slot_chunk(builder, chunk));
+  Status s = write_section(*section_kind(static_cast<std::uint32_t>(SectionKind::slot_chunk)),
+                           encode::slot_chunk(builder, chunk));
   chunk.clear();
   return s;
 }
 
-Status SnapshotWriter::Impl::write_section(SectionKind kind, encode::Buffer metadata) {
-  Status s = container.end_section(kind, metadata);
+Status SnapshotWriter::Impl::write_section(const SectionKindInfo& kind, encode::Buffer metadata) {
+  Status s = container.end_section(static_cast<std::uint32_t>(kind.kind), kind.name, metadata);
   builder.Clear();
   return s;
 }
@@ -111,36 +116,31 @@ Status SnapshotWriter::Impl::finish(const TransientSnapshot& rest) {
   spent = true;
   if (Status s = check_text(rest); !s) return s;
   if (Status s = close_chunk(); !s) return s;
-  // Each section kind in a fixed order: the layout is a function of the state.
-  auto section = [&](SectionKind kind, auto encode) -> Status {
+  // The index, then each part of the state in the registry's order: the
+  // layout is a function of the state.
+  builder.Clear();
+  if (Status s = container.begin_section(); !s) return s;
+  if (Status s = write_section(*section_kind(static_cast<std::uint32_t>(SectionKind::slot_index)),
+                               encode::slot_index(builder, summaries));
+      !s) {
+    return s;
+  }
+  for (const SectionKindInfo& kind : section_kinds()) {
+    if (!kind.encode) continue;  // the slot table's kinds, written above
     // The bound is above the truth (by up to about 100 bytes per element), so a
     // section within that margin of the limit is refused too: the message
     // says "may".
-    if (const std::uint64_t bound = encode::size_bound(kind, rest); bound > format::kMaxMetadataLength) {
+    if (const std::uint64_t bound = kind.size_bound(rest); bound > format::kMaxMetadataLength) {
       return Error::of(ErrorCode::limit_exceeded,
-                       "this state's " + format::section_kind_name(static_cast<std::uint32_t>(kind)) +
-                           " may need up to " + std::to_string(bound) + " bytes of metadata, beyond the " +
-                           std::to_string(format::kMaxMetadataLength) + " one FlatBuffer can hold",
-                       format::section_kind_name(static_cast<std::uint32_t>(kind)));
+                       "this state's " + std::string(kind.name) + " may need up to " + std::to_string(bound) +
+                           " bytes of metadata, beyond the " + std::to_string(format::kMaxMetadataLength) +
+                           " one FlatBuffer can hold",
+                       std::string(kind.name));
     }
     if (Status s = container.begin_section(); !s) return s;
-    return write_section(kind, encode());
-  };
-  builder.Clear();
-  Status s = section(SectionKind::slot_index, [&] { return encode::slot_index(builder, summaries); });
-  if (s) s = section(SectionKind::frontier, [&] { return encode::frontier(builder, rest.frontier); });
-  if (s) s = section(SectionKind::pending_async, [&] { return encode::pending_async(builder, rest.pending_async); });
-  if (s) s = section(SectionKind::execution_state, [&] { return encode::execution_state(builder, rest.execution_state); });
-  if (s) s = section(SectionKind::framework, [&] { return encode::framework(builder, rest.framework); });
-  if (s) s = section(SectionKind::bus, [&] { return encode::bus(builder, rest.bus); });
-  if (s) s = section(SectionKind::ingress, [&] { return encode::ingress(builder, rest.ingress); });
-  if (s) s = section(SectionKind::wire_states, [&] { return encode::wire_states(builder, rest.wire_states); });
-  if (s) {
-    s = section(SectionKind::pending_completions,
-                [&] { return encode::pending_completions(builder, rest.pending_completions); });
+    if (Status s = write_section(kind, kind.encode(builder, rest)); !s) return s;
   }
-  if (s) s = container.finish();
-  return s;
+  return container.finish();
 }
 
 // Shared by write_snapshot and encode_snapshot: the whole-model writer is the
@@ -165,7 +165,7 @@ Result<SnapshotWriter> create_writer(const std::string& path, const WriteOptions
   // Options are refused before anything touches the file system.
   if (Status s = check_options(options); !s) return std::move(s).error();
   const FileOps& ops = options.file_ops ? *options.file_ops : posix_file_ops();
-  auto sink = AtomicFileSink::create(path, ops, options.durable);
+  auto sink = AtomicFileSink::create(path, ops, options.durable, options.file_mode);
   if (!sink) return std::move(sink).error();
   auto impl = make_impl(std::move(*sink), options);
   if (!impl) return std::move(impl).error();
@@ -174,7 +174,7 @@ Result<SnapshotWriter> create_writer(const std::string& path, const WriteOptions
 
 // An upper bound of the file's size, close enough for one allocation: the
 // slot values on their 64-byte placement and their 48-byte entries, every
-// other section's metadata bound (encode::size_bound, a few times the real
+// other section's metadata bound (SectionKindInfo::size_bound, a few times the real
 // size at most), and per section its table entry, its gap and a chunk's
 // FlatBuffer overhead and summary. A file larger than this only costs the
 // memory sink a doubling; room beyond the file is never touched.
@@ -186,12 +186,9 @@ std::size_t file_bytes_estimate(const TransientSnapshot& state, const WriteOptio
   }
   const std::uint64_t per_chunk = std::max<std::uint32_t>(options.slots_per_chunk, 1);
   std::uint64_t sections = (state.slot_table.size() + per_chunk - 1) / per_chunk;
-  for (std::uint32_t kind = 1; kind <= format::kMaxKnownKind; ++kind) {
-    const auto section_kind = static_cast<SectionKind>(kind);
-    if (section_kind != SectionKind::slot_chunk && section_kind != SectionKind::slot_index) {
-      // A bound past the limit is refused before encoding: no need of room.
-      bytes += std::min<std::uint64_t>(encode::size_bound(section_kind, state), format::kMaxMetadataLength);
-    }
+  for (const SectionKindInfo& kind : section_kinds()) {
+    // A bound past the limit is refused before encoding: no need of room.
+    if (kind.size_bound) bytes += std::min<std::uint64_t>(kind.size_bound(state), format::kMaxMetadataLength);
     ++sections;
   }
   return bytes + kPerSection * sections;

@@ -1,0 +1,118 @@
+// bbsnap.h: open options and write options, thin holders of OpenOptions
+// and WriteOptions.
+#include <memory>
+
+#include "bbsnap/bbsnap.h"
+#include "c/call.h"
+#include "c/handles.h"
+
+using bbsnap::Status;
+using bbsnap::c::Call;
+using bbsnap::c::run;
+
+namespace {
+
+// Sets *out to a new default T, or to NULL on failure.
+template <typename T>
+bbsnap_status make(const char* function, T** out, bbsnap_error** error) {
+  if (out) *out = nullptr;
+  return run(function, error, [&](const Call& call) -> Status {
+    if (Status s = call.outs(out); !s) return s;
+    *out = new T{};
+    return {};
+  });
+}
+
+// Runs `set(options)` on a non-NULL options object.
+template <typename T, typename Set>
+bbsnap_status change(const char* function, T* options, bbsnap_error** error, Set set) {
+  return run(function, error, [&](const Call& call) -> Status {
+    if (!options) return call.invalid("the options are NULL");
+    return set(call, options->options);
+  });
+}
+
+}  // namespace
+
+extern "C" {
+
+bbsnap_status bbsnap_open_options_new(bbsnap_open_options** out, bbsnap_error** error) {
+  return make(__func__, out, error);
+}
+
+void bbsnap_open_options_free(bbsnap_open_options* options) { delete options; }
+
+bbsnap_status bbsnap_open_options_set_verification(bbsnap_open_options* options, int verification,
+                                                   bbsnap_error** error) {
+  return change(__func__, options, error, [&](const Call& call, bbsnap::OpenOptions& o) -> Status {
+    switch (verification) {
+      case BBSNAP_VERIFY_FULL: o.verification = bbsnap::Verification::full; return {};
+      case BBSNAP_VERIFY_LAZY: o.verification = bbsnap::Verification::lazy; return {};
+      case BBSNAP_VERIFY_TRUSTED: o.verification = bbsnap::Verification::trusted; return {};
+    }
+    return call.invalid("verification " + std::to_string(verification) + " is not full, lazy or trusted");
+  });
+}
+
+bbsnap_status bbsnap_open_options_set_threads(bbsnap_open_options* options, uint32_t threads, bbsnap_error** error) {
+  return change(__func__, options, error, [&](const Call&, bbsnap::OpenOptions& o) -> Status {
+    o.threads = threads;
+    return {};
+  });
+}
+
+bbsnap_status bbsnap_open_options_expect_spec_version(bbsnap_open_options* options, uint32_t spec_version,
+                                                      bbsnap_error** error) {
+  return change(__func__, options, error, [&](const Call&, bbsnap::OpenOptions& o) -> Status {
+    o.expected_spec_version = spec_version;
+    return {};
+  });
+}
+
+bbsnap_status bbsnap_open_options_accept_any_spec_version(bbsnap_open_options* options, bbsnap_error** error) {
+  return change(__func__, options, error, [&](const Call&, bbsnap::OpenOptions& o) -> Status {
+    o.expected_spec_version.reset();
+    return {};
+  });
+}
+
+bbsnap_status bbsnap_open_options_set_prefault(bbsnap_open_options* options, bool prefault, bbsnap_error** error) {
+  return change(__func__, options, error, [&](const Call&, bbsnap::OpenOptions& o) -> Status {
+    o.prefault = prefault;
+    return {};
+  });
+}
+
+bbsnap_status bbsnap_write_options_new(bbsnap_write_options** out, bbsnap_error** error) {
+  return make(__func__, out, error);
+}
+
+void bbsnap_write_options_free(bbsnap_write_options* options) { delete options; }
+
+bbsnap_status bbsnap_write_options_set_durable(bbsnap_write_options* options, bool durable, bbsnap_error** error) {
+  return change(__func__, options, error, [&](const Call&, bbsnap::WriteOptions& o) -> Status {
+    o.durable = durable;
+    return {};
+  });
+}
+
+bbsnap_status bbsnap_write_options_set_file_mode(bbsnap_write_options* options, uint32_t mode,
+                                                 bbsnap_error** error) {
+  return change(__func__, options, error, [&](const Call& call, bbsnap::WriteOptions& o) -> Status {
+    // Refused here rather than at bbsnap_writer_create: the caller learns
+    // which call was wrong.
+    if ((mode & ~uint32_t{0777}) != 0) return call.invalid("file mode must be permission bits, at most 0777");
+    o.file_mode = static_cast<mode_t>(mode);
+    return {};
+  });
+}
+
+bbsnap_status bbsnap_write_options_set_slots_per_chunk(bbsnap_write_options* options, uint32_t slots_per_chunk,
+                                                       bbsnap_error** error) {
+  return change(__func__, options, error, [&](const Call&, bbsnap::WriteOptions& o) -> Status {
+    o.slots_per_chunk = slots_per_chunk;
+    return {};
+  });
+}
+
+}  // extern "C"

@@ -1,0 +1,74 @@
+// bbsnap.h: the streaming writer's life (create, finish, abort, free) and
+// its slots, which go to the file as they come.
+#include <memory>
+#include <optional>
+#include <span>
+
+#include "bbsnap/bbsnap.h"
+#include "c/call.h"
+#include "c/writer_state.h"
+
+using bbsnap::Result;
+using bbsnap::SnapshotWriter;
+using bbsnap::Status;
+using bbsnap::c::Call;
+using bbsnap::c::run;
+using bbsnap::c::write;
+
+extern "C" {
+
+bbsnap_status bbsnap_writer_create(const char* path, const bbsnap_write_options* options, bbsnap_writer** out,
+                                   bbsnap_error** error) {
+  if (out) *out = nullptr;
+  return run(__func__, error, [&](const Call& call) -> Status {
+    if (Status s = call.outs(out); !s) return s;
+    if (!path) return call.invalid("the path is NULL");
+    // Allocated first: running out of memory after the temporary file
+    // exists would leave it behind.
+    auto made = std::make_unique<bbsnap_writer>();
+    Result<SnapshotWriter> writer = SnapshotWriter::create(path, options ? options->options : bbsnap::WriteOptions{});
+    if (!writer) return std::move(writer).error();
+    made->writer.emplace(std::move(*writer));
+    *out = made.release();
+    return {};
+  });
+}
+
+void bbsnap_writer_free(bbsnap_writer* writer) { delete writer; }
+
+bbsnap_status bbsnap_writer_finish(bbsnap_writer* writer, bbsnap_error** error) {
+  bool attempted = false;
+  const bbsnap_status status = write(__func__, writer, error, [&](const Call&, bbsnap_writer& w) -> Status {
+    attempted = true;
+    return w.writer->finish(w.rest);
+  });
+  // Spent whatever the result (a state refused for its strings too), as
+  // SnapshotWriter::finish is.
+  if (attempted) writer->spend();
+  return status;
+}
+
+bbsnap_status bbsnap_writer_abort(bbsnap_writer* writer, bbsnap_error** error) {
+  return write(__func__, writer, error, [&](const Call&, bbsnap_writer& w) -> Status {
+    w.spend();  // the SnapshotWriter's destruction removes its temporary file
+    return {};
+  });
+}
+
+bbsnap_status bbsnap_writer_add_slot(bbsnap_writer* writer, uint64_t site, uint64_t exec, const void* value,
+                                     size_t length, bbsnap_error** error) {
+  return write(__func__, writer, error, [&](const Call& call, bbsnap_writer& w) -> Status {
+    if (Status s = call.input(value, length, "value"); !s) return s;
+    const std::span<const std::uint8_t> bytes(static_cast<const std::uint8_t*>(value), length);
+    return w.writer->add_slot({site, exec}, bytes);
+  });
+}
+
+bbsnap_status bbsnap_writer_add_empty_slot(bbsnap_writer* writer, uint64_t site, uint64_t exec,
+                                           bbsnap_error** error) {
+  return write(__func__, writer, error, [&](const Call&, bbsnap_writer& w) -> Status {
+    return w.writer->add_slot({site, exec}, std::nullopt);
+  });
+}
+
+}  // extern "C"
