@@ -81,6 +81,13 @@ std::vector<Path> temporary_paths() {
   return {Path::named};
 }
 
+// The file operations that make a write take `path`: the real ones, or
+// those refusing O_TMPFILE, as a file system without it does.
+const FileOps& file_ops_for(Path path) {
+  static const bbsnap::testing::NamedTemporaryFileOps named;
+  return path == Path::named ? static_cast<const FileOps&>(named) : posix_file_ops();
+}
+
 // Whether a write on `path` calls `op` at all.
 bool used_on(Path path, Op op) {
   if (path == Path::unnamed) return op != Op::open;
@@ -687,13 +694,12 @@ TEST_CASE("appends reach the file as whole 2 MiB blocks at 2 MiB boundaries, the
 // ================================================================ the streaming writer
 
 TEST_CASE("SnapshotWriter writes to an unnamed file, or a named temporary beside the destination, until finish()") {
-  const bbsnap::testing::NamedTemporaryFileOps named;
   for (Path temporary : temporary_paths()) {
     INFO(path_name(temporary));
     TempDir dir;
     const std::string path = dir.file("s.bbsnap");
     {
-      const WriteOptions options{.durable = false, .file_ops = temporary == Path::named ? &named : nullptr};
+      const WriteOptions options{.durable = false, .file_ops = &file_ops_for(temporary)};
       Result<SnapshotWriter> writer = SnapshotWriter::create(path, options);
       REQUIRE_OK(writer);
       REQUIRE_OK(writer->add_slot({1, 1}, Bytes(4u << 20, 7)));  // large: its whole 2 MiB blocks written through at once
@@ -789,10 +795,9 @@ TEST_CASE("a moved-from SnapshotWriter refuses add_slot and finish instead of cr
 }
 
 TEST_CASE("a rewritten snapshot keeps the permission bits of the one it replaces; a new one follows the umask") {
-  const bbsnap::testing::NamedTemporaryFileOps named;
   for (Path temporary : temporary_paths()) {
     INFO(path_name(temporary));
-    const FileOps* ops = temporary == Path::named ? &named : nullptr;
+    const FileOps* ops = &file_ops_for(temporary);
     TempDir dir;
     const std::string path = dir.file("s.bbsnap");
     const auto mode_of = [&] { return std::filesystem::status(path).permissions(); };
@@ -834,10 +839,9 @@ class CreationModeFileOps final : public FileOps {
 };
 
 TEST_CASE("file_mode gives the new file exactly those bits, whatever the umask and the file it replaces") {
-  const bbsnap::testing::NamedTemporaryFileOps named;
   for (Path temporary : temporary_paths()) {
     INFO(path_name(temporary));
-    const FileOps* ops = temporary == Path::named ? &named : nullptr;
+    const FileOps* ops = &file_ops_for(temporary);
     TempDir dir;
     const std::string path = dir.file("s.bbsnap");
     const auto mode_of = [&] { return static_cast<mode_t>(std::filesystem::status(path).permissions()); };
@@ -856,14 +860,13 @@ TEST_CASE("file_mode gives the new file exactly those bits, whatever the umask a
 }
 
 TEST_CASE("the temporary file is created with the finished file's mode, never more open than it") {
-  const bbsnap::testing::NamedTemporaryFileOps named;
   for (Path temporary : temporary_paths()) {
     INFO(path_name(temporary));
     TempDir dir;
     const std::string path = dir.file("s.bbsnap");
     REQUIRE_OK(write_snapshot(path, state_a(), {.durable = false}));
     std::filesystem::permissions(path, std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
-    CreationModeFileOps ops(temporary == Path::named ? static_cast<const FileOps&>(named) : posix_file_ops());
+    CreationModeFileOps ops(file_ops_for(temporary));
     REQUIRE_OK(write_snapshot(path, state_a(), {.durable = false, .file_ops = &ops}));  // keeps 0600
     REQUIRE_OK(write_snapshot(path, state_a(), {.durable = false, .file_ops = &ops, .file_mode = 0640}));
     REQUIRE_OK(write_snapshot(dir.file("new.bbsnap"), state_a(), {.durable = false, .file_ops = &ops}));
@@ -887,14 +890,13 @@ TEST_CASE("a file_mode beyond the permission bits is refused before the file sys
 }
 
 TEST_CASE("a destination name of up to 255 bytes can be written: the temporary's name is cut to fit") {
-  const bbsnap::testing::NamedTemporaryFileOps named;
   for (Path temporary : temporary_paths()) {
     INFO(path_name(temporary));
     TempDir dir;
     for (std::size_t length : {192u, 193u, 200u, 240u, 255u}) {
       INFO(length << "-byte name");
       const std::string path = dir.file(std::string(length - 7, 'n') + ".bbsnap");
-      const WriteOptions options{.durable = false, .file_ops = temporary == Path::named ? &named : nullptr};
+      const WriteOptions options{.durable = false, .file_ops = &file_ops_for(temporary)};
       for (int i = 0; i < 3; ++i) REQUIRE_OK(write_snapshot(path, state_a(), options));
       CHECK(read_back(path) == state_a());
       std::filesystem::remove(path);
@@ -919,11 +921,10 @@ TEST_CASE("options are refused before the file system is touched") {
 
 TEST_CASE("a SnapshotWriter destroyed without finish() leaves no file, no temporary and no descriptor open") {
   const TransientSnapshot a = state_a();
-  const bbsnap::testing::NamedTemporaryFileOps named_ops;
   for (Path temporary : temporary_paths()) {
     // What `writers` writers in progress show in the directory.
     const auto visible = [&](std::size_t writers) { return temporary == Path::named ? writers : 0; };
-    const FileOps* ops = temporary == Path::named ? &named_ops : nullptr;
+    const FileOps* ops = &file_ops_for(temporary);
     for (bool existing : {false, true}) {
       INFO(path_name(temporary) << (existing ? ", over an existing file" : ", no existing file"));
       TempDir dir;
