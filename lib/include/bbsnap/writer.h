@@ -20,7 +20,8 @@
 // - Where O_TMPFILE is refused (EOPNOTSUPP: a file system without it, such
 //   as NFS; EISDIR or EINVAL: kernels before 3.11) or /proc is not mounted,
 //   the temporary file has that name from the start, and a killed writer
-//   leaves it, incomplete.
+//   leaves it, incomplete. Any other error of the O_TMPFILE open fails the
+//   write (io).
 // Such a file is never read. Before it writes, every writer removes the
 // temporary files that dead writers on the same kernel left beside the same
 // destination: a writer holds an exclusive flock(2) on its temporary file
