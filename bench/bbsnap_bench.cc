@@ -1,4 +1,4 @@
-// The benchmark suite (issue 5): bbsnap, the limits of this machine and the
+// The benchmark suite: bbsnap, the limits of this machine and the
 // alternatives a user would pick, on the same states, in the same process.
 //
 //   bbsnap_bench [--bench_dir=DIR] [Google Benchmark flags]
@@ -29,10 +29,12 @@
 #include <capnp/serialize.h>
 #include <fcntl.h>
 #include <malloc.h>
+#include <spawn.h>
 #include <sys/mman.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/utsname.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <xxhash.h>
@@ -54,16 +56,20 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <ostream>
 #include <random>
+#include <streambuf>
 #include <string>
 #include <thread>
 #include <vector>
 
 #include "alt.h"
 #include "bbsnap/aligned_buffer.h"
+#include "bbsnap/json.h"
 #include "bbsnap/reader.h"
 #include "bbsnap/writer.h"
 #include "heap_count.h"
+#include "view_json.h"
 #include "workload.h"
 
 namespace bbsnap::bench {
@@ -87,7 +93,7 @@ struct StateSpec {
   const char* name;
   testing::WorkloadSpec (*spec)();
   bool big;  // at most one big state lives at a time; heavy artifacts are rebuilt rather than kept
-  // Scale states (issue 6: lazy cold start is constant in the file size):
+  // Scale states (lazy cold start is constant in the file size):
   // this many bytes of 2 KiB slot values (so that even the 10 MiB file has
   // full 4096-slot chunks, as every larger file does), streamed to the file by
   // SnapshotWriter, never held in memory; only the lazy and trusted
@@ -110,6 +116,7 @@ enum Need : unsigned {
   kFlatBuf = 1u << 1,   // the whole state as one FlatBuffer
   kProto = 1u << 2,     // the protobuf message and its serialization
   kCapnp = 1u << 3,     // the Cap'n Proto message as a flat array
+  kDocument = 1u << 4,  // the state's canonical JSON document, in a file
 };
 
 void write_all(int fd, const std::uint8_t* data, std::size_t size, const std::string& path) {
@@ -193,6 +200,7 @@ class Fixture {
     std::error_code ignored;
     std::filesystem::remove(path_, ignored);
     std::filesystem::remove(cold_path_, ignored);
+    if (!document_path_.empty()) std::filesystem::remove(document_path_, ignored);
   }
   Fixture(const Fixture&) = delete;
   Fixture& operator=(const Fixture&) = delete;
@@ -232,6 +240,7 @@ class Fixture {
     if ((needs & kFlatBuf) && flatbuf_size_ == 0) build_flatbuf();
     if ((needs & kProto) && !proto_) build_proto();
     if ((needs & kCapnp) && capnp_.size() == 0) build_capnp();
+    if ((needs & kDocument) && document_path_.empty()) write_document();
   }
   std::uint8_t* scratch() { return scratch_.data(); }
   std::span<const std::uint8_t> flatbuf() const { return {flatbuf_.data(), flatbuf_size_}; }
@@ -239,6 +248,15 @@ class Fixture {
   std::span<const std::uint8_t> proto_bytes() const { return {proto_bytes_.data(), proto_size_}; }
   std::uint8_t* proto_out() { return proto_bytes_.data(); }
   kj::ArrayPtr<const capnp::word> capnp_words() const { return capnp_.asPtr(); }
+  // The document in the scratch directory (kDocument), and the bytes of
+  // slot values it decodes to.
+  const std::string& document_path() const { return document_path_; }
+  std::uint64_t document_size() const { return document_size_; }
+  std::uint64_t value_bytes() const {
+    std::uint64_t bytes = 0;
+    for (const auto& [key, value] : model_.slot_table) bytes += value ? value->size() : 0;
+    return bytes;
+  }
 
  private:
   Snapshot open_or_die(Verification mode) const {
@@ -281,6 +299,18 @@ class Fixture {
 
   void check(const char* what, std::uint64_t digest) const {
     if (digest != model_digest_) die(std::string("the ") + what + " form of " + name_ + " differs from the state");
+  }
+
+  // On disk, not in memory: kept for a big state too.
+  void write_document() {
+    document_path_ = g_dir + "/" + name_ + ".json";
+    {
+      std::ofstream out(document_path_, std::ios::binary);
+      json::write_state(model_, out);
+      out.flush();
+      if (!out) die("write " + document_path_);
+    }
+    document_size_ = std::filesystem::file_size(document_path_);
   }
 
   void build_flatbuf() {
@@ -352,6 +382,8 @@ class Fixture {
   AlignedBuffer proto_bytes_;
   std::size_t proto_size_ = 0;
   kj::Array<capnp::word> capnp_;
+  std::string document_path_;
+  std::uint64_t document_size_ = 0;
 };
 
 // One fixture per state, built on first use. A big state lives alone.
@@ -714,8 +746,9 @@ class PairClock {
 };
 
 // `before` runs untimed before each of the two (a cold pair evicts the file).
+// Returns our side's clock, for rates of other sizes than the file's.
 template <class Ours, class Reference, class Before>
-void paired(State& st, Fixture& f, Ours&& ours, Reference&& reference, Before&& before) {
+PairClock paired(State& st, Fixture& f, Ours&& ours, Reference&& reference, Before&& before) {
   PairClock ours_clock, reference_clock;
   auto time = [&](PairClock& clock, auto& operation) {
     before();
@@ -735,11 +768,12 @@ void paired(State& st, Fixture& f, Ours&& ours, Reference&& reference, Before&& 
   st.counters["ratio_cpu"] = ours_clock.cpu_ns() / reference_clock.cpu_ns();
   st.counters["ratio_real"] = ours_clock.real_ns() / reference_clock.real_ns();
   report_bytes(st, f);
+  return ours_clock;
 }
 
 template <class Ours, class Reference>
-void paired(State& st, Fixture& f, Ours&& ours, Reference&& reference) {
-  paired(st, f, ours, reference, [] {});
+PairClock paired(State& st, Fixture& f, Ours&& ours, Reference&& reference) {
+  return paired(st, f, ours, reference, [] {});
 }
 
 void BM_PairOpenFullXxh3Mapped(State& st, Fixture& f) {
@@ -1151,12 +1185,196 @@ void BM_CapnpRead(State& st, Fixture& f) {
   report_encoded(st, f, f.capnp_words().size() * sizeof(capnp::word));
 }
 
+// ---------------------------------------------------------------- the state document (JSON)
+
+std::string read_first_line_with(const char* path, const char* prefix);
+
+// `bbsnap pack` and `bbsnap dump` against reading the document's bytes with
+// read(2), what `cat` does: the same bytes, from the page cache. Rates are
+// of the document's bytes (document_mb_per_s_cpu / _real: our side's).
+
+constexpr std::size_t kReadBuffer = 1u << 20;
+
+void read_document_pass(const Fixture& f, std::vector<char>& buffer) {
+  const int fd = ::open(f.document_path().c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) die_errno("open " + f.document_path());
+  ssize_t n;
+  while ((n = ::read(fd, buffer.data(), buffer.size())) > 0) benchmark::DoNotOptimize(buffer.data());
+  if (n < 0) die_errno("read " + f.document_path());
+  ::close(fd);
+}
+
+TransientSnapshot read_document_state(const Fixture& f) {
+  const int fd = ::open(f.document_path().c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) die_errno("open " + f.document_path());
+  Result<TransientSnapshot> state = json::read_state(fd);
+  ::close(fd);
+  if (!state) die("read_state " + f.document_path(), state.error());
+  return std::move(*state);
+}
+
+// What pack does, but for the fsyncs (the device's time, measured by the
+// Durable benchmarks): a mapped document read by simdjson, the snapshot
+// written to a new path (the previous one removed untimed, as for
+// BM_WriteSnapshotNew). Destroying the state is part of it.
+void pack_pass(const Fixture& f, const std::string& out) {
+  const TransientSnapshot state = read_document_state(f);
+  if (Status s = write_snapshot(out, state, {.durable = false}); !s) die("write_snapshot", s.error());
+}
+
+// A std::streambuf over write(2) to /dev/null in 64 KiB pieces: the output
+// stream `dump` writes to standard output through.
+class NullOut : public std::streambuf {
+ public:
+  NullOut() : buffer_(64u << 10), fd_(::open("/dev/null", O_WRONLY | O_CLOEXEC)) {
+    if (fd_ < 0) die_errno("open /dev/null");
+    setp(buffer_.data(), buffer_.data() + buffer_.size());
+  }
+  ~NullOut() override { ::close(fd_); }
+
+ protected:
+  int_type overflow(int_type ch) override {
+    sync();
+    if (!traits_type::eq_int_type(ch, traits_type::eof())) {
+      *pptr() = traits_type::to_char_type(ch);
+      pbump(1);
+    }
+    return traits_type::not_eof(ch);
+  }
+  int sync() override {
+    if (pptr() > pbase() && ::write(fd_, pbase(), static_cast<std::size_t>(pptr() - pbase())) < 0) return -1;
+    setp(buffer_.data(), buffer_.data() + buffer_.size());
+    return 0;
+  }
+
+ private:
+  std::vector<char> buffer_;
+  int fd_;
+};
+
+// What dump does: full verification (one thread), then the document from
+// the mapping through the Emitter (tools/view_json.cc).
+void dump_pass(const Fixture& f) {
+  Snapshot s = open_snapshot(f.path(), {.verification = Verification::full, .threads = 1});
+  NullOut null;
+  std::ostream out(&null);
+  json::Emitter emitter(out);
+  if (Status walked = tool::emit_state(s, emitter, [&] { return out.good(); }); !walked) die("emit_state", walked.error());
+  out.flush();
+  if (!out) die("dump to /dev/null");
+}
+
+void report_document_rate(State& st, const Fixture& f, const PairClock& ours) {
+  const double per_iteration = static_cast<double>(st.iterations());
+  const auto mb_per_s = [&](double ns) { return static_cast<double>(f.document_size()) / (ns / per_iteration) * 1e3; };
+  st.counters["document_bytes"] = Counter(static_cast<double>(f.document_size()));
+  st.counters["document_mb_per_s_cpu"] = mb_per_s(ours.cpu_ns());
+  st.counters["document_mb_per_s_real"] = mb_per_s(ours.real_ns());
+}
+
+void BM_PairPackJsonReadDocument(State& st, Fixture& f) {
+  const std::string out = g_dir + "/w_pack.bbsnap";
+  std::vector<char> buffer(kReadBuffer);
+  const PairClock ours = paired(st, f, [&] { pack_pass(f, out); }, [&] { read_document_pass(f, buffer); }, [&] {
+    ::unlink(out.c_str());
+    settle_writeback();
+  });
+  ::unlink(out.c_str());
+  report_document_rate(st, f, ours);
+}
+
+void BM_PairDumpJsonReadDocument(State& st, Fixture& f) {
+  std::vector<char> buffer(kReadBuffer);
+  const PairClock ours = paired(st, f, [&] { dump_pass(f); }, [&] { read_document_pass(f, buffer); });
+  report_document_rate(st, f, ours);
+}
+
+// The other way in: the document through a pipe (a thread copies the file
+// into it), read 64 KiB at a time by nlohmann's SAX parser, as `generate |
+// bbsnap pack - OUT` does. The main thread's CPU time is the parse.
+void BM_ParseJsonPipe(State& st, Fixture& f) {
+  PairClock clock;
+  for (auto _ : st) {
+    int fds[2];
+    if (::pipe2(fds, O_CLOEXEC) != 0) die_errno("pipe");
+    std::thread writer([&] {
+      const int in = ::open(f.document_path().c_str(), O_RDONLY | O_CLOEXEC);
+      std::vector<char> buffer(kReadBuffer);
+      ssize_t n;
+      while (in >= 0 && (n = ::read(in, buffer.data(), buffer.size())) > 0) write_all(fds[1], reinterpret_cast<const std::uint8_t*>(buffer.data()), static_cast<std::size_t>(n), "pipe");
+      if (in >= 0) ::close(in);
+      ::close(fds[1]);
+    });
+    clock.time([&] {
+      Result<TransientSnapshot> state = json::read_state(fds[0]);
+      if (!state) die("read_state from a pipe", state.error());
+    });
+    ::close(fds[0]);
+    writer.join();
+  }
+  report_document_rate(st, f, clock);
+}
+
+// pack's peak resident memory, in a process of its own (this program,
+// started with --pack_child): the mapped document read by simdjson and the
+// snapshot written, as pack does. The child reports its own VmHWM: the
+// rusage of a process started by a large one counts that one's peak too
+// (exec records the replaced memory's high-water mark). rss_vs_target:
+// the peak over the target 1.3 x the decoded slot values + 64 MiB.
+void BM_PackPeakRss(State& st, Fixture& f) {
+  const std::string out = g_dir + "/w_pack_rss.bbsnap";
+  double peak = 0;
+  for (auto _ : st) {
+    int report[2];
+    if (::pipe2(report, O_CLOEXEC) != 0) die_errno("pipe");
+    posix_spawn_file_actions_t actions;
+    posix_spawn_file_actions_init(&actions);
+    posix_spawn_file_actions_adddup2(&actions, report[1], STDOUT_FILENO);
+    const char* argv[] = {"bbsnap_bench", "--pack_child", f.document_path().c_str(), out.c_str(), nullptr};
+    pid_t pid = 0;
+    const int spawned = ::posix_spawn(&pid, "/proc/self/exe", &actions, nullptr, const_cast<char**>(argv), environ);
+    posix_spawn_file_actions_destroy(&actions);
+    ::close(report[1]);
+    if (spawned != 0) die("spawn: " + std::string(std::strerror(spawned)));
+    char text[64] = {};
+    const ssize_t n = ::read(report[0], text, sizeof text - 1);
+    ::close(report[0]);
+    int status = 0;
+    while (::waitpid(pid, &status, 0) < 0) {
+      if (errno != EINTR) die_errno("waitpid");
+    }
+    if (!WIFEXITED(status) || WEXITSTATUS(status) != 0 || n <= 0) die("the pack child failed");
+    peak = std::max(peak, std::strtod(text, nullptr) * 1024);
+  }
+  ::unlink(out.c_str());
+  const double target = 1.3 * static_cast<double>(f.value_bytes()) + (64 << 20);
+  st.counters["peak_rss_bytes"] = peak;
+  st.counters["value_bytes"] = static_cast<double>(f.value_bytes());
+  st.counters["rss_vs_target"] = peak / target;
+  st.counters["document_bytes"] = Counter(static_cast<double>(f.document_size()));
+}
+
+// The child of BM_PackPeakRss: packs, then prints its VmHWM (KiB).
+int pack_child(const char* document, const char* out) {
+  const int fd = ::open(document, O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return 2;
+  {
+    Result<TransientSnapshot> state = json::read_state(fd);
+    ::close(fd);
+    if (!state || !write_snapshot(out, *state, {.durable = false})) return 1;
+  }
+  const std::string peak = read_first_line_with("/proc/self/status", "VmHWM");  // "123456 kB"
+  std::printf("%s\n", peak.c_str());
+  return peak == "unknown" ? 1 : 0;
+}
+
 // ---------------------------------------------------------------- registration
 
 enum Iterations : unsigned {
   kAuto = 0,       // Google Benchmark's choice from --benchmark_min_time
   kColdRead = 1,   // evicts the file before each iteration: a fixed count
   kColdTouch = 2,  // the same, for a timed part of microseconds
+  kOnce = 3,       // one iteration per repetition (a process of its own)
 };
 
 struct Bench {
@@ -1165,6 +1383,9 @@ struct Bench {
   unsigned needs;
   Iterations iterations = kAuto;
   bool on_scale_states = false;  // needs only the file (see StateSpec::streamed_bytes)
+  // Repetitions instead of --benchmark_repetitions' (0: those), for a long
+  // benchmark reported for information or with a steady result.
+  int repetitions = 0;
 };
 
 // Fixed iteration counts of the cold benchmarks, per repetition: eviction
@@ -1172,6 +1393,7 @@ struct Bench {
 // for thousands of them on a microsecond operation.
 benchmark::IterationCount cold_iterations(const StateSpec& spec, Iterations kind) {
   if (kind == kColdTouch) return 20;
+  if (kind == kOnce) return 1;
   return spec.big ? 2 : std::string(spec.name) == "M" ? 5 : 20;
 }
 
@@ -1236,6 +1458,11 @@ const Bench kBenches[] = {
     {"BM_ProtoParse", BM_ProtoParse, kProto},
     {"BM_CapnpBuild", BM_CapnpBuild, kCapnp},
     {"BM_CapnpRead", BM_CapnpRead, kCapnp},
+    // the state document
+    {"BM_PairPackJsonReadDocument", BM_PairPackJsonReadDocument, kDocument},
+    {"BM_PairDumpJsonReadDocument", BM_PairDumpJsonReadDocument, kDocument},
+    {"BM_ParseJsonPipe", BM_ParseJsonPipe, kDocument, kAuto, false, 5},     // information; 2 s at M
+    {"BM_PackPeakRss", BM_PackPeakRss, kDocument, kOnce, false, 3},  // the same to 0.1%; 1 s at M
 };
 
 void register_all() {
@@ -1247,6 +1474,7 @@ void register_all() {
                     ->UseRealTime()
                     ->Unit(benchmark::kMicrosecond);
       if (b.iterations != kAuto) r->Iterations(cold_iterations(spec, b.iterations));
+      if (b.repetitions > 0) r->Repetitions(b.repetitions);
     }
   }
 }
@@ -1284,6 +1512,7 @@ void add_context() {
 
 int main(int argc, char** argv) {
   using namespace bbsnap::bench;
+  if (argc == 4 && std::string(argv[1]) == "--pack_child") return pack_child(argv[2], argv[3]);
   // Our own flag first; Google Benchmark takes the rest.
   std::vector<char*> args;
   bool own_dir = true;

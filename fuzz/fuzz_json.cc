@@ -1,7 +1,8 @@
 // fuzz_json: any bytes -> json::parse_state. It must refuse (with
 // invalid_document and a one-line message starting with a JSON path, or a
-// syntax error's offset inside the document) or accept; and what it accepts
-// must survive
+// syntax error's offset inside the document) or accept; json::read_state
+// must do the same from a regular file (mapped, simdjson first) and from a
+// pipe (read in pieces, nlohmann only); and what it accepts must survive
 //   - write_state / to_json -> parse_state: the same state, and the canonical
 //     text is a fixed point (writing the re-read state gives the same text);
 //   - encode_snapshot -> Snapshot::from_bytes (full verification) -> to_model:
@@ -11,11 +12,13 @@
 #include <sstream>
 #include <string>
 #include <string_view>
+#include <utility>
 
 #include "bbsnap/aligned_buffer.h"
 #include "bbsnap/json.h"
 #include "bbsnap/reader.h"
 #include "bbsnap/writer.h"
+#include "document_input.h"
 #include "fuzz_support.h"
 
 using namespace bbsnap;
@@ -24,6 +27,18 @@ using bbsnap::fuzz::describe;
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   std::string_view document(reinterpret_cast<const char*>(data), size);
   Result<TransientSnapshot> state = json::parse_state(document);
+
+  // Every way in gives the same outcome: the same state, or the same refusal.
+  const std::string expected = testing::outcome(state);
+  using Read = Result<TransientSnapshot> (*)(std::string_view, const json::ReadOptions&);
+  const std::pair<const char*, Read> ways[] = {{"a regular file", testing::read_state_from_file},
+                                               {"a pipe", testing::read_state_from_pipe}};
+  for (const auto& [how, read] : ways) {
+    Result<TransientSnapshot> other = read(document, {});
+    FUZZ_CHECK(testing::outcome(other) == expected, std::string("read_state from ") + how + " gives " +
+                                                        testing::outcome(other) + ", parse_state " + expected);
+    FUZZ_CHECK(!state || *other == *state, std::string("read_state from ") + how + " gives another state");
+  }
   if (!state) {
     const Error& e = state.error();
     FUZZ_CHECK(e.code == ErrorCode::invalid_document, "parse_state refused with another code: " + describe(e));

@@ -1,14 +1,22 @@
 // The bbsnap command, run as a subprocess as users run it ($BBSNAP, set by
 // meson): pack, dump, verify, info, diff, their exit codes and messages.
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <algorithm>
+#include <chrono>
 #include <cstdint>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <map>
 #include <set>
 #include <sstream>
 #include <string>
+#include <thread>
 #include <tuple>
+#include <utility>
 #include <vector>
 
 #include <catch2/catch.hpp>
@@ -25,6 +33,7 @@
 namespace {
 
 namespace fs = std::filesystem;
+using namespace std::string_literals;
 using nlohmann::json;
 using namespace bbsnap::testing;
 
@@ -416,11 +425,13 @@ TEST_CASE("every invalid example is refused with its JSON path and no output fil
     }
     CHECK(dir.entries().empty());
 
-    // An existing file is never replaced; standard input behaves the same.
+    // An existing file is never replaced; standard input (a pipe, read in
+    // pieces by the other reader) gives the same message.
+    const std::string file_message = r.err.substr(r.err.find(": ", std::string("bbsnap pack: ").size()));
     write_text(dir.file("existing.bbsnap"), "previous");
     r = run_bbsnap({"pack", "-", dir.file("existing.bbsnap")}, read_text(document));
     CHECK_EXIT(r, 1);
-    CHECK(one_line(r.err));
+    CHECK(r.err == "bbsnap pack: <stdin>" + file_message);
     CHECK(read_text(dir.file("existing.bbsnap")) == "previous");
     CHECK(dir.entries() == std::vector<std::string>{"existing.bbsnap"});
     fs::remove(dir.file("existing.bbsnap"));
@@ -435,6 +446,145 @@ TEST_CASE("the message names the JSON path of a nested problem", "[cli]") {
   CHECK_EXIT(r, 1);
   CHECK(r.err == "bbsnap pack: <stdin>: $.framework.peer_governor.health[1][1]: expected u32, got 4294967296\n");
   CHECK(dir.entries().empty());
+}
+
+// ---------------------------------------------------------------- endless, garbage and stalled inputs
+
+namespace {
+
+// Runs `script` with sh, $0 being bbsnap and $1... `args`. The scripts run
+// each command under `timeout`, so that one that would never end fails the
+// test instead of hanging it.
+RunResult run_script(const std::string& script, const std::vector<std::string>& args) {
+  std::vector<std::string> sh_args = {"-c", script, bbsnap_path()};
+  sh_args.insert(sh_args.end(), args.begin(), args.end());
+  return run_program("/bin/sh", sh_args);
+}
+
+// run_script, and the peak resident memory (KiB) of the script and of what
+// it ran, measured by test/cli/peak_rss.cc ($BBSNAP_PEAK_RSS).
+std::pair<RunResult, long> run_script_measured(const std::string& script, const std::vector<std::string>& args,
+                                               const TempDir& dir) {
+  const char* probe = std::getenv("BBSNAP_PEAK_RSS");
+  REQUIRE(probe != nullptr);
+  const std::string report = dir.path().parent_path() / (dir.path().filename().string() + ".rss");
+  std::vector<std::string> probe_args = {report, "/bin/sh", "-c", script, bbsnap_path()};
+  probe_args.insert(probe_args.end(), args.begin(), args.end());
+  RunResult r = run_program(probe, probe_args);
+  long kib = -1;
+  std::ifstream(report) >> kib;
+  fs::remove(report);
+  return {r, kib};
+}
+
+double seconds_since(std::chrono::steady_clock::time_point start) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+}
+
+// The error message parse_state gives `document`, as pack prints it.
+std::string refusal_line(const std::string& source, const std::string& document) {
+  const auto result = bbsnap::json::parse_state(document);
+  REQUIRE_FALSE(result.ok());
+  const auto& e = result.error();
+  return "bbsnap pack: " + source + ": " + e.message +
+         (e.offset == bbsnap::kNoOffset ? "" : " (byte " + std::to_string(e.offset) + ")") + "\n";
+}
+
+}  // namespace
+
+TEST_CASE("pack refuses an endless or garbage input within a second, in bounded memory", "[cli]") {
+  TempDir dir;
+  const std::string out = dir.file("out.bbsnap");
+  // What refusing a one-byte document takes: the program itself.
+  const auto [baseline, baseline_kib] = run_script_measured(R"(printf x | "$0" pack - "$1")", {out}, dir);
+  CHECK_EXIT(baseline, 1);
+  REQUIRE(baseline_kib > 0);
+  struct Input {
+    std::string script;
+    std::string expected;  // the whole message, or its start
+  };
+  const std::vector<Input> inputs = {
+      {R"(exec timeout 10 "$0" pack /dev/zero "$1")", refusal_line("/dev/zero", "\0"s)},
+      {R"(exec timeout 10 "$0" pack /dev/urandom "$1")", "bbsnap pack: /dev/urandom: $"},
+      {R"(yes '{"frontier":[' | timeout 10 "$0" pack - "$1")",
+       "bbsnap pack: <stdin>: $.frontier[0]: expected array, got object\n"},
+  };
+  for (const Input& input : inputs) {
+    INFO(input.script);
+    const auto start = std::chrono::steady_clock::now();
+    const auto [r, kib] = run_script_measured(input.script, {out}, dir);
+    const double seconds = seconds_since(start);
+    CHECK_EXIT(r, 1);
+    CHECK(one_line(r.err));
+    CHECK(r.err.starts_with(input.expected));
+    CHECK(seconds < 1.0);
+    INFO("peak RSS " << kib << " KiB; refusing one byte: " << baseline_kib << " KiB");
+    CHECK(kib > 0);
+    CHECK(kib < baseline_kib + 16 * 1024);
+    CHECK(dir.entries().empty());
+  }
+}
+
+TEST_CASE("pack --max-input refuses a longer input as soon as it passes the limit", "[cli]") {
+  TempDir dir;
+  const std::string out = dir.file("out.bbsnap");
+  // A valid beginning, then white space for ever: refused at the limit (the
+  // library's tests check the offset), not at the end.
+  RunResult r = run_script(R"((printf '{"frontier": '; yes ' ') | timeout 10 "$0" pack --max-input 64K - "$1")", {out});
+  CHECK_EXIT(r, 1);
+  CHECK(r.err == "bbsnap pack: <stdin>: the document is longer than the limit of 65536 bytes (--max-input)\n");
+  CHECK(dir.entries().empty());
+
+  // Exactly the limit is accepted; a regular file beyond it is refused unread.
+  const std::string document = "{}" + std::string(1998, ' ');
+  write_text(dir.file("state.json"), document);
+  pack("-", out, document + "");
+  r = run_bbsnap({"pack", "--max-input", "2000", dir.file("state.json"), out});
+  CHECK_EXIT(r, 0);
+  r = run_bbsnap({"pack", "--max-input", "1999", "-", out}, document);
+  CHECK_EXIT(r, 1);
+  CHECK(r.err == "bbsnap pack: <stdin>: the document is longer than the limit of 1999 bytes (--max-input)\n");
+  r = run_bbsnap({"pack", "--max-input", "1K", dir.file("state.json"), out});
+  CHECK_EXIT(r, 1);
+  CHECK(r.err == "bbsnap pack: " + dir.file("state.json") +
+                     ": the document is longer than the limit of 1024 bytes (--max-input)\n");
+  r = run_bbsnap({"pack", "--max-input", "lots", dir.file("state.json"), out});
+  CHECK_EXIT(r, 2);
+  CHECK(one_line(r.err));
+
+  RunResult help = run_bbsnap({"pack", "--help"});
+  CHECK(help.out.find("--max-input") != std::string::npos);
+  CHECK(help.out.find("default 64G") != std::string::npos);
+}
+
+TEST_CASE("pack of a FIFO whose writer stops sending waits, then refuses the document when it closes", "[cli]") {
+  TempDir dir;
+  const std::string fifo = dir.file("state.fifo");
+  REQUIRE(::mkfifo(fifo.c_str(), 0600) == 0);
+  const std::string prefix = R"({"frontier": [[1, 2], )";
+  constexpr auto kStall = std::chrono::milliseconds(500);
+  std::vector<std::string> during_stall;
+  std::thread writer([&] {
+    // Blocks until pack opens the FIFO to read it.
+    const int fd = ::open(fifo.c_str(), O_WRONLY | O_CLOEXEC);
+    if (fd < 0) return;
+    const bool written = ::write(fd, prefix.data(), prefix.size()) == static_cast<ssize_t>(prefix.size());
+    std::this_thread::sleep_for(kStall);
+    during_stall = dir.entries();
+    ::close(fd);
+    if (!written) during_stall.clear();
+  });
+  const auto start = std::chrono::steady_clock::now();
+  const RunResult r = run_bbsnap({"pack", fifo, dir.file("out.bbsnap")});
+  const double seconds = seconds_since(start);
+  // Should pack have failed before opening the FIFO, the writer's open is released here.
+  if (const int unblock = ::open(fifo.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC); unblock >= 0) ::close(unblock);
+  writer.join();
+  CHECK_EXIT(r, 1);
+  CHECK(r.err == refusal_line(fifo, prefix));
+  CHECK(seconds >= std::chrono::duration<double>(kStall).count());
+  CHECK(during_stall == std::vector<std::string>{"state.fifo"});
+  CHECK(dir.entries() == std::vector<std::string>{"state.fifo"});
 }
 
 TEST_CASE("missing, unreadable and unwritable files are I/O errors: exit 2", "[cli]") {

@@ -1,7 +1,12 @@
 // The state document (shared/spec/STATE-JSON.md): the spec's examples, the
 // rules of its "Further rules" section, and write/parse round trips.
 #include <catch2/catch.hpp>
+#include <fcntl.h>
+#include <unistd.h>
 
+#include <algorithm>
+#include <cerrno>
+#include <csignal>
 #include <filesystem>
 #include <fstream>
 #include <iterator>
@@ -10,10 +15,13 @@
 #include <map>
 #include <sstream>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "bbsnap/json.h"
+#include "document_input.h"
 #include "random_state.h"
+#include "test_files.h"
 
 using namespace std::string_literals;
 using bbsnap::Bytes;
@@ -519,6 +527,35 @@ TEST_CASE("the Emitter lays out canonical JSON", "[json]") {
         "}\n");
 }
 
+TEST_CASE("the Emitter escapes exactly what the canonical form escapes, in names and strings", "[json]") {
+  const auto canonical = [](unsigned char c) -> std::string {
+    switch (c) {
+      case '"': return "\\\"";
+      case '\\': return "\\\\";
+      case '\b': return "\\b";
+      case '\f': return "\\f";
+      case '\n': return "\\n";
+      case '\r': return "\\r";
+      case '\t': return "\\t";
+    }
+    if (c >= 0x20) return std::string(1, static_cast<char>(c));
+    static constexpr char kDigits[] = "0123456789abcdef";
+    return std::string("\\u00") + kDigits[c >> 4] + kDigits[c & 15];
+  };
+  for (int c = 0; c < 0x80; ++c) {
+    const std::string text = "a" + std::string(1, static_cast<char>(c)) + "b";
+    const std::string quoted = "\"a" + canonical(static_cast<unsigned char>(c)) + "b\"";
+    std::ostringstream out;
+    bbsnap::json::Emitter emitter(out);
+    emitter.begin_object();
+    emitter.key(text);
+    emitter.value_string(text);
+    emitter.end_object();
+    INFO("character " << c);
+    CHECK(out.str() == "{\n  " + quoted + ": " + quoted + "\n}\n");
+  }
+}
+
 TEST_CASE("the Emitter writes long byte strings in chunks", "[json]") {
   std::vector<std::uint8_t> bytes(100003);
   std::string hex = "\"";
@@ -581,4 +618,177 @@ TEST_CASE("random states survive write then parse, and the output is canonical",
     CHECK(back == state);
     CHECK(to_json(back).value() == json);
   }
+}
+
+// ---------------------------------------------------------------- read_state: files, pipes, devices
+
+namespace {
+
+using bbsnap::testing::borderline_documents;
+using bbsnap::testing::outcome;
+using bbsnap::testing::read_state_from_file;
+using bbsnap::testing::read_state_from_pipe;
+
+std::filesystem::path fuzz_corpus_dir() {
+#ifdef BBSNAP_FUZZ_JSON_CORPUS
+  return BBSNAP_FUZZ_JSON_CORPUS;
+#else
+  return std::filesystem::path(__FILE__).parent_path().parent_path() / "fuzz" / "corpus" / "fuzz_json";
+#endif
+}
+
+std::vector<std::filesystem::path> all_files(const std::filesystem::path& dir) {
+  std::vector<std::filesystem::path> files;
+  for (const auto& entry : std::filesystem::directory_iterator(dir)) {
+    if (entry.is_regular_file()) files.push_back(entry.path());
+  }
+  std::sort(files.begin(), files.end());
+  return files;
+}
+
+// A document of `count` slots of `bytes` bytes each: many of the 64 KiB
+// pieces a pipe is read in, and several of the fast reader's release steps.
+std::string many_slots(std::size_t count, std::size_t bytes) {
+  TransientSnapshot state = bbsnap::testing::full_example_state();
+  for (std::size_t i = 0; i < count; ++i) {
+    state.slot_table[SlotKey{7, i}] = Bytes(bytes, static_cast<std::uint8_t>(i * 31));
+  }
+  return to_json(state).value();
+}
+
+void check_readers_agree(const std::string& text) {
+  INFO("document: " << text.substr(0, 300));
+  const auto in_memory = parse_state(text);
+  const auto from_file = read_state_from_file(text);
+  const auto from_pipe = read_state_from_pipe(text);
+  CHECK(outcome(from_file) == outcome(in_memory));
+  CHECK(outcome(from_pipe) == outcome(in_memory));
+  if (in_memory && from_file && from_pipe) {
+    CHECK(*from_file == *in_memory);
+    CHECK(*from_pipe == *in_memory);
+  }
+}
+
+// The bytes of /dev/zero and the like, or of a pipe that never ends.
+bbsnap::Result<TransientSnapshot> read_device(const char* path) {
+  const int fd = ::open(path, O_RDONLY | O_CLOEXEC);
+  REQUIRE(fd >= 0);
+  auto result = bbsnap::json::read_state(fd);
+  ::close(fd);
+  return result;
+}
+
+bbsnap::Result<TransientSnapshot> read_endless_pipe(const std::string& prefix, const std::string& repeated,
+                                                    const bbsnap::json::ReadOptions& options = {}) {
+  std::signal(SIGPIPE, SIG_IGN);
+  int fds[2];
+  REQUIRE(::pipe2(fds, O_CLOEXEC) == 0);
+  std::thread writer([&] {
+    std::string_view next = prefix.empty() ? std::string_view(repeated) : prefix;
+    for (;;) {  // until the reader closes its end
+      const ssize_t n = ::write(fds[1], next.data(), next.size());
+      if (n < 0 && errno == EINTR) continue;
+      if (n <= 0) break;
+      next.remove_prefix(static_cast<std::size_t>(n));
+      if (next.empty()) next = repeated;
+    }
+    ::close(fds[1]);
+  });
+  auto result = bbsnap::json::read_state(fds[0], options);
+  ::close(fds[0]);
+  writer.join();
+  return result;
+}
+
+}  // namespace
+
+TEST_CASE("a regular file, a pipe and memory give the same state or the same refusal", "[json][read_state]") {
+  std::vector<std::filesystem::path> files = json_files(spec_dir() / "examples");
+  for (const auto& dir : {spec_dir() / "examples" / "invalid", fuzz_corpus_dir()}) {
+    const auto more = all_files(dir);
+    files.insert(files.end(), more.begin(), more.end());
+  }
+  REQUIRE(files.size() >= 40);
+  for (const auto& file : files) {
+    INFO(file);
+    check_readers_agree(read_text(file));
+  }
+  for (const std::string& document : borderline_documents()) check_readers_agree(document);
+  for (std::uint64_t seed = 0; seed < 100; ++seed) {
+    INFO("seed " << seed);
+    check_readers_agree(to_json(bbsnap::testing::random_state(seed)).value());
+  }
+  check_readers_agree(many_slots(3000, 4096));
+}
+
+TEST_CASE("a document longer than the limit is refused at the limit", "[json][read_state]") {
+  const std::string document = "{}" + std::string(100, ' ');
+  for (const auto& read : {read_state_from_file, read_state_from_pipe}) {
+    CHECK(read(document, {.max_bytes = 102}).ok());
+    const auto refused = read(document, {.max_bytes = 101});
+    REQUIRE_FALSE(refused.ok());
+    CHECK(refused.error().code == ErrorCode::limit_exceeded);
+    CHECK(refused.error().offset == 101);
+    CHECK(refused.error().message == "the document is longer than the limit of 101 bytes");
+  }
+  // From a pipe, a problem before the limit is reported as such; a regular
+  // file longer than the limit is refused before it is read.
+  const std::string invalid = "x" + std::string(100, ' ');
+  CHECK(read_state_from_pipe(invalid, {.max_bytes = 50}).error().code == ErrorCode::invalid_document);
+  CHECK(read_state_from_file(invalid, {.max_bytes = 50}).error().code == ErrorCode::limit_exceeded);
+
+  // A valid beginning that never ends.
+  const auto endless = read_endless_pipe("{\"frontier\": ", "  \n", {.max_bytes = 1 << 20});
+  REQUIRE_FALSE(endless.ok());
+  CHECK(endless.error().code == ErrorCode::limit_exceeded);
+  CHECK(endless.error().offset == 1 << 20);
+}
+
+TEST_CASE("an endless or garbage input is refused at its first invalid byte", "[json][read_state]") {
+  const auto zeros = read_device("/dev/zero");
+  REQUIRE_FALSE(zeros.ok());
+  CHECK(zeros.error().code == ErrorCode::invalid_document);
+  CHECK(zeros.error().offset == 0);
+  CHECK(zeros.error().message ==
+        "$: parse error at line 1, column 1: syntax error while parsing value - unexpected end of input; "
+        "expected '[', '{', or a literal");
+
+  const auto noise = read_device("/dev/urandom");
+  REQUIRE_FALSE(noise.ok());
+  CHECK(noise.error().code == ErrorCode::invalid_document);
+
+  const auto repeated = read_endless_pipe("", "{\"frontier\":[");
+  REQUIRE_FALSE(repeated.ok());
+  CHECK(repeated.error().message == "$.frontier[0]: expected array, got object");
+}
+
+TEST_CASE("read_state reports what the system refuses as io", "[json][read_state]") {
+  const int directory = ::open(spec_dir().c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  REQUIRE(directory >= 0);
+  const auto from_directory = bbsnap::json::read_state(directory);
+  ::close(directory);
+  REQUIRE_FALSE(from_directory.ok());
+  CHECK(from_directory.error().code == ErrorCode::io);
+  CHECK(from_directory.error().message == "Is a directory");
+
+  const auto closed = bbsnap::json::read_state(-1);
+  REQUIRE_FALSE(closed.ok());
+  CHECK(closed.error().code == ErrorCode::io);
+  CHECK(closed.error().message == "Bad file descriptor");
+}
+
+TEST_CASE("read_state reads a regular file from its current offset", "[json][read_state]") {
+  bbsnap::testing::TempDir dir;
+  const std::string path = dir.file("state.json");
+  {
+    std::ofstream out(path, std::ios::binary);
+    out << "not a document\n{\"frontier\": [[1, 2]]}";
+  }
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  REQUIRE(fd >= 0);
+  REQUIRE(::lseek(fd, 15, SEEK_SET) == 15);
+  const auto state = bbsnap::json::read_state(fd);
+  ::close(fd);
+  REQUIRE(state.ok());
+  CHECK(state->frontier == std::vector<std::pair<std::uint64_t, std::uint64_t>>{{1, 2}});
 }

@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdint>
 #include <cstring>
 #include <memory>
 #include <string>
@@ -21,47 +22,34 @@ constexpr std::string_view kName = "pack";
 struct PackOptions {
   std::string input;
   std::string output;
+  std::uint64_t max_input = json::kDefaultMaxDocumentBytes;
 };
-
-// The whole document (parse_state needs it in one piece), from a file or
-// standard input ("-"). False, with `problem` set, if it cannot be read.
-bool read_input(const std::string& path, std::string& text, std::string& problem) {
-  const bool stdin_input = path == "-";
-  int fd = stdin_input ? STDIN_FILENO : ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) {
-    problem = "cannot open " + path + ": " + std::strerror(errno);
-    return false;
-  }
-  char buffer[1 << 16];
-  for (;;) {
-    ssize_t n = ::read(fd, buffer, sizeof buffer);
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) {  // EISDIR for a directory
-      problem = "cannot read " + (stdin_input ? std::string("standard input") : path) + ": " + std::strerror(errno);
-      if (!stdin_input) ::close(fd);
-      return false;
-    }
-    if (n == 0) break;
-    text.append(buffer, static_cast<std::size_t>(n));
-  }
-  if (!stdin_input) ::close(fd);
-  return true;
-}
 
 int run(const PackOptions& options) {
   if (options.output == "-") return fail(kName, kUsage, "OUT must be a file: a snapshot is written atomically");
-  std::string document;
-  std::string problem;
-  if (!read_input(options.input, document, problem)) return fail(kName, kUsage, problem);
-  const std::string source = options.input == "-" ? "<stdin>" : options.input;
+  const bool stdin_input = options.input == "-";
+  const int fd = stdin_input ? STDIN_FILENO : ::open(options.input.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return fail(kName, kUsage, "cannot open " + options.input + ": " + std::strerror(errno));
+  Result<TransientSnapshot> state = json::read_state(fd, {.max_bytes = options.max_input});
+  if (!stdin_input) ::close(fd);
 
-  Result<TransientSnapshot> state = json::parse_state(document);
+  const std::string source = stdin_input ? "<stdin>" : options.input;
   if (!state) {
     const Error& e = state.error();
-    if (e.code == ErrorCode::out_of_memory) return fail(kName, kUsage, source + ": " + e.message);
-    // The message starts with the JSON path; a syntax error adds where it is.
-    std::string where = e.offset == kNoOffset ? "" : " (byte " + std::to_string(e.offset) + ")";
-    return fail(kName, kInvalid, source + ": " + e.message + where);
+    switch (e.code) {
+      case ErrorCode::io:  // EISDIR for a directory
+        return fail(kName, kUsage, "cannot read " + (stdin_input ? std::string("standard input") : options.input) +
+                                       ": " + e.message);
+      case ErrorCode::out_of_memory:
+        return fail(kName, kUsage, source + ": " + e.message);
+      case ErrorCode::limit_exceeded:
+        return fail(kName, kInvalid, source + ": " + e.message + " (--max-input)");
+      default: {
+        // The message starts with the JSON path; a syntax error adds where it is.
+        std::string where = e.offset == kNoOffset ? "" : " (byte " + std::to_string(e.offset) + ")";
+        return fail(kName, kInvalid, source + ": " + e.message + where);
+      }
+    }
   }
   // Atomic and durable: OUT holds its old content or the whole new snapshot.
   if (Status s = write_snapshot(options.output, *state); !s) return fail(kName, options.output, s.error());
@@ -76,10 +64,20 @@ void add_pack_command(CLI::App& app, int& exit_code) {
   cmd->add_option("STATE", options->input, "the state document (shared/spec/STATE-JSON.md); - reads standard input")
       ->required();
   cmd->add_option("OUT", options->output, "the snapshot to write")->required();
+  cmd->add_option("--max-input", options->max_input,
+                  "refuse a document longer than this many bytes (suffixes K, M, G, T: powers of 1024)")
+      ->transform(CLI::AsSizeValue(false))
+      ->default_str(std::to_string(json::kDefaultMaxDocumentBytes >> 30) + "G");
   cmd->footer(
-      "Reads the whole document and refuses it on its first problem, naming its JSON path\n"
-      "(exit 1); nothing is written then. Otherwise writes OUT atomically: a temporary file\n"
-      "beside it, fsync, rename. Equal states give byte-identical files.\n"
+      "Refuses the document on its first problem, naming its JSON path (exit 1); nothing is\n"
+      "written then. A regular file is mapped and parsed in place (an invalid one is read\n"
+      "whole first); anything else (standard input from a pipe, a FIFO, a device) is read\n"
+      "64 KiB at a time and refused at most that far past the byte that makes it invalid, or\n"
+      "as soon as it is longer than --max-input (default 64G; a regular file longer than that\n"
+      "is refused before it is read).\n"
+      "Memory is about the state's size plus a fixed buffer, not the document's on top.\n"
+      "Otherwise writes OUT atomically: a temporary file beside it, fsync, rename. Equal\n"
+      "states give byte-identical files.\n"
       "\n"
       "Example:\n"
       "  bbsnap pack state.json checkpoint.bbsnap\n"

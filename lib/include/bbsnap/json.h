@@ -38,14 +38,54 @@ namespace bbsnap::json {
 // errors (not JSON at all, or something after the document) and kNoOffset
 // for documents that are JSON but not a state.
 //
-// Memory is proportional to the document; nesting deeper than the shape
-// allows is refused as soon as it starts, whatever the depth; running out
-// of memory is out_of_memory ("... out of memory"). Throws nothing.
+// Two readers share this contract: simdjson's On Demand parser reads a
+// valid document, and for anything else nlohmann's SAX parser, which
+// defines every refusal, reads it again up to its first problem. The first
+// needs a copy of the document with padding; memory is proportional to the
+// document. Nesting deeper than the shape allows is refused as soon as it
+// starts, whatever the depth; running out of memory is out_of_memory
+// ("... out of memory"). Throws nothing.
 // The result owns its data (nothing points into `document`); its strings
 // are valid UTF-8, so it can be written as is. A missing member takes its
 // empty value, except framework.spec_version, which defaults to
 // kCurrentSpecVersion. Thread-safe: no shared state.
 Result<TransientSnapshot> parse_state(std::string_view document);
+
+// The longest document read_state() takes unless told otherwise: 64 GiB,
+// the document of a state of about 32 GiB of values.
+inline constexpr std::uint64_t kDefaultMaxDocumentBytes = std::uint64_t{64} << 30;
+
+struct ReadOptions {
+  // A longer input is refused with limit_exceeded (offset: this limit).
+  std::uint64_t max_bytes = kDefaultMaxDocumentBytes;
+};
+
+// Reads a state document from the file descriptor `fd`, from its current
+// offset to its end, with parse_state()'s refusals and offsets. The
+// descriptor stays open.
+//
+// A regular file read from its start is mapped, not copied, and simdjson
+// reads it first. Its first pass reads the whole file: the process's peak
+// resident memory is at least the file's pages (the file's own, which the
+// kernel can reclaim), and an invalid file is read whole before it is
+// refused; then the pages already parsed leave the process's memory as the
+// state is built. For anything simdjson does not accept (an invalid
+// document, an escape, a file over 4 GiB), nlohmann's SAX parser reads the
+// mapping again from its start, up to its first problem. A regular file
+// longer than `max_bytes` is refused before it is read.
+// Anything else (a pipe, FIFO, socket, terminal or device) is read in
+// 64 KiB pieces by nlohmann's SAX parser only: memory is the state, the
+// longest string of the document and a fixed buffer, and an invalid
+// document is refused after at most one piece past the byte that makes it
+// invalid, however long the input; more than `max_bytes` is refused as soon
+// as it is passed. A read blocks until its writer writes or closes, as
+// read(2) does.
+//
+// Errors: those of parse_state(); limit_exceeded (longer than max_bytes;
+// offset max_bytes); io (fstat or read failed; the message is strerror's
+// text, e.g. "Is a directory"). A mapped file truncated by another process
+// while it is read raises SIGBUS, as any mapping does. Throws nothing.
+Result<TransientSnapshot> read_state(int fd, const ReadOptions& options = {});
 
 // Writes JSON tokens to a stream as they come, never holding the document:
 // canonical layout, two-space indentation, one member or element per line,

@@ -7,6 +7,7 @@
 #include <array>
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <string_view>
 #include <tuple>
 #include <utility>
@@ -44,6 +45,27 @@ concept Object = requires { ObjectShape<T>::fields; };
 template <class T>
 concept Tuple = requires { TupleShape<T>::items; };
 
+// Calls `visit(owner.*field.member)` for the index-th Field of `fields`
+// (an ObjectShape's or a TupleShape's) and returns what it returns.
+template <class Result, class Owner, class Fields, class Visit>
+Result with_member(Owner& owner, const Fields& fields, std::size_t index, Visit&& visit) {
+  Result result{};
+  std::size_t i = 0;
+  std::apply([&](const auto&... field) { ((i++ == index ? void(result = visit(owner.*field.member)) : void()), ...); },
+             fields);
+  return result;
+}
+
+// The position of the member called `name` in ObjectShape<T>::fields.
+template <Object T>
+std::optional<std::size_t> field_index(std::string_view name) {
+  std::optional<std::size_t> index;
+  std::size_t i = 0;
+  std::apply([&](const auto&... field) { ((field.name == name ? void(index = i) : void(), ++i), ...); },
+             ObjectShape<T>::fields);
+  return index;
+}
+
 using SlotTable = std::map<SlotKey, SlotValue>;
 
 // One `slot_table` element. JSON object keys cannot be pairs, so the table is
@@ -58,6 +80,16 @@ struct SlotEntry {
 inline constexpr std::array<std::string_view, 5> kIngressVariants = {
     "Envelope", "AppEvent", "Invoke", "TimerMatured", "Completion"};
 static_assert(kIngressVariants.size() == std::variant_size_v<IngressEvent>);
+
+template <std::size_t... I>
+void emplace_variant(IngressEvent& event, std::size_t index, std::index_sequence<I...>) {
+  ((I == index ? void(event.emplace<I>()) : void()), ...);
+}
+
+// Makes `event` the empty alternative named kIngressVariants[index].
+inline void emplace_variant(IngressEvent& event, std::size_t index) {
+  emplace_variant(event, index, std::make_index_sequence<std::variant_size_v<IngressEvent>>{});
+}
 
 template <class A, class B>
 struct TupleShape<std::pair<A, B>> {

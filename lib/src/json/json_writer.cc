@@ -12,6 +12,7 @@
 
 #include "bbsnap/json.h"
 #include "common/boundary.h"
+#include "json/hex.h"
 #include "json/json_shape.h"
 
 namespace bbsnap::json {
@@ -23,6 +24,15 @@ namespace {
 std::string quoted(std::string_view text) {
   return nlohmann::json(std::string(text))
       .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
+// What every member name of the shape and most strings are: ASCII from
+// U+0020 to U+007F but for `"` and `\`, which the escaping leaves as is.
+bool written_as_is(std::string_view text) {
+  return std::all_of(text.begin(), text.end(), [](char c) {
+    const auto byte = static_cast<unsigned char>(c);
+    return byte >= 0x20 && byte <= 0x7f && c != '"' && c != '\\';
+  });
 }
 
 using DecimalBuffer = std::array<char, 20>;  // u64 max has 20 digits
@@ -46,6 +56,12 @@ void Emitter::end_array() { close(']'); }
 // Escaping allocates; out of memory, the stream goes bad like any failed
 // write instead of an exception leaving the Emitter.
 void Emitter::write_quoted(std::string_view text) {
+  if (written_as_is(text)) {  // without nlohmann's copies: 3 names per slot
+    out_.put('"');
+    out_.write(text.data(), static_cast<std::streamsize>(text.size()));
+    out_.put('"');
+    return;
+  }
   try {
     out_ << quoted(text);
   } catch (const std::bad_alloc&) {
@@ -88,17 +104,13 @@ void Emitter::value_string(std::string_view text) {
 }
 
 void Emitter::value_hex(std::span<const std::uint8_t> bytes) {
-  static constexpr char kDigits[] = "0123456789abcdef";
   // A fixed buffer: a value can be as large as the snapshot itself.
-  std::array<char, 4096> chunk{};
+  std::array<char, 8192> chunk;
   begin_value();
   out_ << '"';
   while (!bytes.empty()) {
     const std::size_t count = std::min(bytes.size(), chunk.size() / 2);
-    for (std::size_t i = 0; i < count; ++i) {
-      chunk[2 * i] = kDigits[bytes[i] >> 4];
-      chunk[2 * i + 1] = kDigits[bytes[i] & 0x0f];
-    }
+    hex::encode(bytes.first(count), chunk.data());
     out_.write(chunk.data(), static_cast<std::streamsize>(2 * count));
     bytes = bytes.subspan(count);
   }

@@ -1,0 +1,154 @@
+//! How to open and how to write: plain values, turned into the C ABI's
+//! option objects for the one call that needs them.
+
+use std::ptr::{self, NonNull};
+
+use bbsnap_sys as sys;
+
+use crate::error::{check, Error};
+
+/// What is checked, and when (bbsnap.h bbsnap_verification).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub enum Verification {
+    /// Everything, before open returns; afterwards lookups fail only for misuse.
+    #[default]
+    Full,
+    /// Each section on its first access, a value's hash on every access: a
+    /// damaged section fails its own lookups while the others stay readable.
+    Lazy,
+    /// Nothing: only for a file this process just wrote or verified (a damaged
+    /// file is undefined behaviour, as in C).
+    Trusted,
+}
+
+/// Which spec_version (FrameworkSnapshot.spec_version) open accepts.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum SpecVersion {
+    /// Refuse a file stamped with another one (SpecVersionMismatch), as a
+    /// runtime restoring its state must.
+    Expect(u32),
+    /// Any: for tools that inspect files (Snapshot::spec_version says which).
+    Any,
+}
+
+impl Default for SpecVersion {
+    fn default() -> Self {
+        SpecVersion::Expect(crate::CURRENT_SNAPSHOT_SPEC_VERSION)
+    }
+}
+
+/// Options of Snapshot::open and Snapshot::from_bytes (bbsnap.h
+/// bbsnap_open_options); the default is full verification on one thread,
+/// expecting CURRENT_SNAPSHOT_SPEC_VERSION, no prefault.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct OpenOptions {
+    pub verification: Verification,
+    /// Threads for full verification (0 counts as 1; at most one per 8 MiB of
+    /// file); ignored by lazy and trusted.
+    pub threads: u32,
+    pub spec_version: SpecVersion,
+    /// Read the whole file into the page cache while mapping it (MAP_POPULATE).
+    pub prefault: bool,
+}
+
+impl Default for OpenOptions {
+    fn default() -> Self {
+        OpenOptions { verification: Verification::Full, threads: 1, spec_version: SpecVersion::default(), prefault: false }
+    }
+}
+
+impl OpenOptions {
+    /// The defaults with this verification.
+    pub fn with_verification(verification: Verification) -> OpenOptions {
+        OpenOptions { verification, ..OpenOptions::default() }
+    }
+}
+
+/// Options of write_snapshot and Writer::create (bbsnap.h
+/// bbsnap_write_options); the default is durable, the mode rule of
+/// writer.h, 1024 slots per chunk.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct WriteOptions {
+    /// false: no fsync of the file and its directory, for scratch files only.
+    pub durable: bool,
+    /// The new file's permission bits, exactly (at most 0o777); None: those of
+    /// the file replaced, else 0o666 less the umask.
+    pub file_mode: Option<u32>,
+    /// Slots per slot_chunk section: part of what "equal states, equal bytes" assumes.
+    pub slots_per_chunk: u32,
+}
+
+impl Default for WriteOptions {
+    fn default() -> Self {
+        WriteOptions { durable: true, file_mode: None, slots_per_chunk: 1024 }
+    }
+}
+
+/// An option object of the C ABI, freed on drop.
+pub(crate) struct RawOptions<T> {
+    raw: NonNull<T>,
+    free: unsafe extern "C" fn(*mut T),
+}
+
+impl<T> RawOptions<T> {
+    pub(crate) fn as_ptr(&self) -> *const T {
+        self.raw.as_ptr()
+    }
+
+    fn new(
+        new: unsafe extern "C" fn(*mut *mut T, *mut *mut sys::bbsnap_error) -> sys::bbsnap_status,
+        free: unsafe extern "C" fn(*mut T),
+    ) -> Result<RawOptions<T>, Error> {
+        let mut raw = ptr::null_mut();
+        // SAFETY: `new` writes a fresh object to `raw` on success.
+        check(|e| unsafe { new(&mut raw, e) })?;
+        let raw = NonNull::new(raw).expect("bbsnap.h: a successful *_new sets its handle");
+        Ok(RawOptions { raw, free })
+    }
+}
+
+impl<T> Drop for RawOptions<T> {
+    fn drop(&mut self) {
+        // SAFETY: the object came from the matching *_new and is freed once.
+        unsafe { (self.free)(self.raw.as_ptr()) }
+    }
+}
+
+impl OpenOptions {
+    pub(crate) fn to_raw(&self) -> Result<RawOptions<sys::bbsnap_open_options>, Error> {
+        let o = RawOptions::new(sys::bbsnap_open_options_new, sys::bbsnap_open_options_free)?;
+        let p = o.raw.as_ptr();
+        let verification = match self.verification {
+            Verification::Full => sys::BBSNAP_VERIFY_FULL,
+            Verification::Lazy => sys::BBSNAP_VERIFY_LAZY,
+            Verification::Trusted => sys::BBSNAP_VERIFY_TRUSTED,
+        };
+        // SAFETY: `p` is a live options object owned by `o`.
+        unsafe {
+            check(|e| sys::bbsnap_open_options_set_verification(p, verification, e))?;
+            check(|e| sys::bbsnap_open_options_set_threads(p, self.threads, e))?;
+            match self.spec_version {
+                SpecVersion::Expect(v) => check(|e| sys::bbsnap_open_options_expect_spec_version(p, v, e))?,
+                SpecVersion::Any => check(|e| sys::bbsnap_open_options_accept_any_spec_version(p, e))?,
+            }
+            check(|e| sys::bbsnap_open_options_set_prefault(p, self.prefault, e))?;
+        }
+        Ok(o)
+    }
+}
+
+impl WriteOptions {
+    pub(crate) fn to_raw(&self) -> Result<RawOptions<sys::bbsnap_write_options>, Error> {
+        let o = RawOptions::new(sys::bbsnap_write_options_new, sys::bbsnap_write_options_free)?;
+        let p = o.raw.as_ptr();
+        // SAFETY: `p` is a live options object owned by `o`.
+        unsafe {
+            check(|e| sys::bbsnap_write_options_set_durable(p, self.durable, e))?;
+            if let Some(mode) = self.file_mode {
+                check(|e| sys::bbsnap_write_options_set_file_mode(p, mode, e))?;
+            }
+            check(|e| sys::bbsnap_write_options_set_slots_per_chunk(p, self.slots_per_chunk, e))?;
+        }
+        Ok(o)
+    }
+}
