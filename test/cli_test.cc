@@ -748,6 +748,24 @@ TEST_CASE("dump -o and pack keep the permission bits of the file they replace", 
   CHECK(read_text(dir.file("s.json")) == dump(dir.file("s.bbsnap")));
 }
 
+// A leftover named as the writer names its temporaries on this kernel,
+// whose lock nobody holds: what a killed pack or dump -o would have left.
+TEST_CASE("pack and dump -o remove what dead writers left beside their output, and nothing else", "[cli]") {
+  TempDir dir;
+  const std::string host = boot_id_hex();
+  const std::string other_host(32, host[0] == 'a' ? 'b' : 'a');
+  for (const std::string out : {"s.bbsnap", "s.json"}) {
+    write_text(dir.file(temp_name_of(out, host, 1)), "dead writer's");
+    write_text(dir.file(temp_name_of(out, host, 2, 7)), "dead writer's");
+    write_text(dir.file(temp_name_of(out, other_host, 1)), "another machine's");
+  }
+  pack((kSpecDir / "examples" / "full.json").string(), dir.file("s.bbsnap"));
+  CHECK_EXIT(run_bbsnap({"dump", dir.file("s.bbsnap"), "-o", dir.file("s.json")}), 0);
+  CHECK(dir.entries() == std::vector<std::string>{"s.bbsnap", temp_name_of("s.bbsnap", other_host, 1), "s.json",
+                                                  temp_name_of("s.json", other_host, 1)});
+  CHECK(read_text(dir.file("s.json")) == dump(dir.file("s.bbsnap")));
+}
+
 TEST_CASE("running out of memory is exit 2 with one line, not invalid data", "[cli]") {
   TempDir dir;
   // A valid 40 MB document, read under an address-space limit that leaves

@@ -42,11 +42,12 @@ class BufferedOut final : public std::streambuf {
 // Text output to standard output (`path` empty or "-") or to `path`.
 //
 // For a path, the bytes go through the library's crash-safe file sink (the
-// one write_snapshot uses): a temporary file beside `path`, which commit()
-// fsyncs, renames over `path` and makes durable with an fsync of the
-// directory; the new file keeps the mode of the one it replaces. Without a
-// successful commit() the temporary is removed and `path` keeps whatever it
-// held.
+// one write_snapshot uses): a temporary file beside `path` (unnamed where
+// the file system allows it; what dead writers left there is removed first:
+// writer.h), which commit() fsyncs, renames over `path` and makes durable
+// with an fsync of the directory; the new file keeps the mode of the one it
+// replaces. Without a successful commit() the temporary is removed and
+// `path` keeps whatever it held.
 class Output {
  public:
   static Result<std::unique_ptr<Output>> open(const std::string& path);

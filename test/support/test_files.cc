@@ -1,6 +1,10 @@
 #include "test_files.h"
 
+#include <fcntl.h>
+#include <unistd.h>
+
 #include <algorithm>
+#include <cerrno>
 #include <cinttypes>
 #include <cstdio>
 #include <cstdlib>
@@ -52,6 +56,33 @@ ssize_t RecordingFileOps::write(int fd, const void* data, std::size_t size) cons
     end_ += static_cast<std::uint64_t>(n);
   }
   return n;
+}
+
+int NamedTemporaryFileOps::open(const char* path, int flags, mode_t mode) const {
+  if ((flags & O_TMPFILE) == O_TMPFILE) {
+    errno = EOPNOTSUPP;
+    return -1;
+  }
+  return FileOps::open(path, flags, mode);
+}
+
+bool supports_unnamed_files(const std::filesystem::path& directory) {
+  const int fd = ::open(directory.c_str(), O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
+  if (fd < 0) return false;
+  ::close(fd);
+  return true;
+}
+
+std::string boot_id_hex() {
+  std::ifstream in("/proc/sys/kernel/random/boot_id");
+  std::string id;
+  if (!(in >> id)) throw std::runtime_error("cannot read the boot id");
+  id.erase(std::remove(id.begin(), id.end(), '-'), id.end());
+  return id;
+}
+
+std::string temp_name_of(const std::string& name, const std::string& host, long pid, unsigned n) {
+  return name + ".tmp." + host + "." + std::to_string(pid) + "." + std::to_string(n) + ".0";
 }
 
 std::string vm_flags_of(const void* address) {

@@ -49,6 +49,26 @@ class RecordingFileOps final : public FileOps {
   mutable std::uint64_t end_ = 0;
 };
 
+// The real file operations, except that the unnamed temporary file
+// (open with O_TMPFILE) is refused with EOPNOTSUPP, as a file system without
+// it refuses it: the writer then takes its fallback, a named temporary file.
+class NamedTemporaryFileOps final : public FileOps {
+ public:
+  int open(const char* path, int flags, mode_t mode) const override;
+};
+
+// Whether the file system holding `directory` creates unnamed files
+// (O_TMPFILE): where it does not, the writer always takes its fallback.
+bool supports_unnamed_files(const std::filesystem::path& directory);
+
+// This kernel's boot id as the writer puts it in its temporaries' names
+// (32 lowercase hex digits, no dashes), read here on its own.
+std::string boot_id_hex();
+
+// A temporary name the writer could have made for destination file name
+// `name` (no directory) on the kernel with boot id `host`.
+std::string temp_name_of(const std::string& name, const std::string& host, long pid, unsigned n = 0);
+
 // The kernel's flags for the mapping that holds `address`: the VmFlags line
 // of its entry in /proc/self/smaps with a space at each end ("rr": random
 // read-ahead hint, "sr": sequential, "hg": huge pages asked for), or "" when

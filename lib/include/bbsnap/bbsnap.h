@@ -472,16 +472,18 @@ bbsnap_status bbsnap_write_options_set_slots_per_chunk(bbsnap_write_options *opt
  * and kept until finish. */
 typedef struct bbsnap_writer bbsnap_writer;
 
-/* Creates the temporary file (NUL-terminated `path`). Errors: io (no such
- * directory, no permission), invalid_argument (slots_per_chunk). */
+/* Removes what dead writers left beside `path` (NUL-terminated) and
+ * creates the temporary file (writer.h: unnamed where the file system
+ * allows it). Errors: io (no such directory, no permission),
+ * invalid_argument (slots_per_chunk). */
 bbsnap_status bbsnap_writer_create(const char *path, const bbsnap_write_options *options, bbsnap_writer **out,
                                    bbsnap_error **error);
 /* Abandons an unfinished write (its temporary file is removed) and frees
  * the writer. */
 void bbsnap_writer_free(bbsnap_writer *writer);
-/* Writes every other field and commits the file: fsync, rename, directory
- * fsync (writer.h: if only the last fails, the new file is in place but
- * io is returned). The writer is spent afterwards, whatever the result. */
+/* Writes every other field and commits the file: fsync, name, rename,
+ * directory fsync (writer.h: if only the last fails, the new file is in
+ * place but io is returned). The writer is spent afterwards, whatever the result. */
 bbsnap_status bbsnap_writer_finish(bbsnap_writer *writer, bbsnap_error **error);
 /* Abandons the write now: the temporary file is removed, the destination
  * untouched, the writer spent. On a spent writer: BBSNAP_INVALID_ARGUMENT

@@ -4,8 +4,10 @@
 // Each function has the contract of the POSIX call of the same name,
 // including returning -1 and setting errno on failure: the writer reports
 // errno's text in its io error. Override any subset; the defaults are the
-// real calls. Not behind this seam: the stat(2) of the destination and the
-// fchmod(2) of the temporary file that set its mode (writer.h).
+// real calls. Not behind this seam: the stat(2), lstat(2) and fstat(2)
+// calls that compare files, the fchmod(2) of the temporary file that sets
+// its mode (writer.h), the dup of its descriptor that holds its lock, and
+// the listing of the destination's directory.
 #pragma once
 
 #include <sys/types.h>
@@ -23,11 +25,20 @@ namespace bbsnap {
 class FileOps {
  public:
   virtual ~FileOps() = default;
-  // The temporary file "<path>.tmp.<pid>.<n>.<attempt>" (its file name cut
-  // to 200 bytes before the suffix), O_CREAT | O_EXCL (on EEXIST the writer
-  // tries another name), with the mode the finished file will have
-  // (WriteOptions::file_mode, else the replaced file's) or 0666; and the
-  // destination's directory (O_RDONLY | O_DIRECTORY) for its fsync.
+  // Opens, in this order:
+  //  - leftover temporary files of the destination, O_RDWR (or O_RDONLY
+  //    where that is refused) | O_NOFOLLOW | O_NONBLOCK, to lock and remove
+  //    those whose writer is gone (writer.h);
+  //  - the unnamed temporary file: the destination's directory with
+  //    O_TMPFILE | O_WRONLY; EOPNOTSUPP, EISDIR or EINVAL (no O_TMPFILE in
+  //    this file system or kernel) make the writer take the fallback, so
+  //    that refusing O_TMPFILE here forces it;
+  //  - the fallback, a named temporary file "<path>.tmp.<host>.<pid>.<n>.<attempt>"
+  //    (its file name cut to 192 bytes before the suffix), O_WRONLY |
+  //    O_CREAT | O_EXCL; on EEXIST the writer tries another name;
+  //  - the destination's directory (O_RDONLY | O_DIRECTORY) for its fsync.
+  // A temporary file is created with the mode the finished file will have
+  // (WriteOptions::file_mode, else the replaced file's) or 0666.
   virtual int open(const char* path, int flags, mode_t mode) const;
   // Appends. Short writes are continued and EINTR retried; a return of 0 is
   // reported as EIO.
@@ -40,8 +51,18 @@ class FileOps {
   virtual int close(int fd) const;
   // The temporary file over the destination: the commit point.
   virtual int rename(const char* from, const char* to) const;
-  // The temporary file, when a write is abandoned or fails before the rename.
+  // The named temporary file, when a write is abandoned or fails before the
+  // rename; and a leftover temporary file whose writer is gone.
   virtual int unlink(const char* path) const;
+  // Names the complete unnamed temporary file, after its fsync:
+  // (AT_FDCWD, "/proc/self/fd/<fd>", AT_FDCWD, "<path>.tmp.<host>.<pid>.<n>.<attempt>",
+  // AT_SYMLINK_FOLLOW). On EEXIST the writer tries another name.
+  virtual int linkat(int olddirfd, const char* oldpath, int newdirfd, const char* newpath, int flags) const;
+  // LOCK_EX | LOCK_NB, on the writer's temporary file (held until its name
+  // is gone, the proof that its writer is alive) and on a leftover one before
+  // removing it. EWOULDBLOCK on a named temporary file just created makes
+  // the writer try another name.
+  virtual int flock(int fd, int operation) const;
 };
 
 // The real operating system calls. A static object: lives for the whole

@@ -5,17 +5,45 @@
 // fsynced, renamed over the destination, and the directory fsynced. Whatever
 // happens (an error, a crash, SIGKILL), the destination holds either its
 // previous content or the complete new snapshot, and a failed write leaves
-// no temporary file behind (a killed process can leave one, named
-// "<path>.tmp.*", which is never read). If only the final directory fsync
-// fails, the call returns io although the new file is already in place and
-// complete: its name may not survive a power loss.
+// no temporary file behind. If only the final directory fsync fails, the
+// call returns io although the new file is already in place and complete:
+// its name may not survive a power loss.
+//
+// Which temporary file, and what a killed writer leaves:
+// - Where the file system has O_TMPFILE (ext4, XFS, Btrfs, tmpfs, among
+//   others) the temporary file is unnamed until it is complete and
+//   fsynced; it is then named "<path>.tmp.<host>.<pid>.<n>.<attempt>" with
+//   linkat (through /proc/self/fd: the unprivileged way, open(2)) and renamed
+//   over the destination at once. A writer killed before that leaves
+//   nothing; one killed in the microseconds between the two leaves a
+//   complete file under the temporary name.
+// - Where O_TMPFILE is refused (EOPNOTSUPP: a file system without it, such
+//   as NFS; EISDIR or EINVAL: kernels before 3.11) or /proc is not mounted,
+//   the temporary file has that name from the start, and a killed writer
+//   leaves it, incomplete. Any other error of the O_TMPFILE open fails the
+//   write (io).
+// Such a file is never read. Before it writes, every writer removes the
+// temporary files that dead writers on the same kernel left beside the same
+// destination: a writer holds an exclusive flock(2) on its temporary file
+// from before it has a name until the name is gone, and the kernel releases
+// it when the process dies; a file whose lock is free has no live writer.
+// A live writer's file is never removed, in any process. A writer whose
+// lock the file system refuses (ENOLCK) fails with io. Files left by
+// writers on other machines sharing the directory, or before a reboot, stay:
+// their writers cannot be proven gone ("<host>", the kernel's boot id, tells
+// them apart). Destination names that agree in their first 192 bytes share
+// their temporaries' names, and so their removal.
 //
 // The new file replaces the destination's directory entry: a symbolic link
 // there is replaced, not followed. Its permission bits are
 // WriteOptions::file_mode when given; else it keeps those of the file it
 // replaces (so a 0600 checkpoint stays 0600), and a new file gets 0666 less
-// the umask. The temporary file is never open to more than that. Owner and
-// group are the writer's.
+// the umask. The temporary file, unnamed or named, is created with those
+// bits (less the umask), then given them exactly: it is never open to more
+// than the finished file. Owner and group are the writer's. Removing a dead
+// writer's temporary file takes opening it (for its lock): one that the
+// remover may not read (e.g. file_mode 0200 or 0, unless it runs with
+// CAP_DAC_OVERRIDE) stays.
 //
 // Writes are deterministic: equal states (and equal slots_per_chunk) give
 // byte-identical files.
@@ -101,9 +129,10 @@ Result<AlignedBuffer> encode_snapshot(const TransientSnapshot& state, const Writ
 // or assigned to; add_slot() and finish() on it return invalid_argument.
 class SnapshotWriter {
  public:
-  // Creates the temporary file beside `path` at once. Errors: io (cannot
-  // create it, e.g. no such directory or no permission), invalid_argument
-  // (slots_per_chunk out of range).
+  // Removes what dead writers left beside `path` and creates the temporary
+  // file at once (see above). Errors: io (cannot create or lock it, e.g. no
+  // such directory or no permission), invalid_argument (slots_per_chunk out
+  // of range).
   static Result<SnapshotWriter> create(const std::string& path, const WriteOptions& options = {});
   SnapshotWriter(SnapshotWriter&&) noexcept;
   SnapshotWriter& operator=(SnapshotWriter&&) noexcept;
@@ -119,8 +148,8 @@ class SnapshotWriter {
   // invalid_argument and nothing is committed.
   Status add_slot(SlotKey key, std::optional<std::span<const std::uint8_t>> value);
 
-  // Writes every other section from `rest` and commits the file (temporary
-  // file, fsync, rename, directory fsync). `rest.slot_table` must be empty
+  // Writes every other section from `rest` and commits the file (fsync,
+  // name, rename, directory fsync). `rest.slot_table` must be empty
   // (the slots are the ones added), else invalid_argument. Other errors: as
   // write_snapshot. After finish(), successful or not, the writer is spent;
   // on failure the destination is untouched (but see the directory fsync

@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <stdio.h>
+#include <sys/file.h>
 #include <unistd.h>
 
 namespace bbsnap {
@@ -13,6 +14,10 @@ ssize_t FileOps::pwrite(int fd, const void* data, std::size_t size, off_t offset
 }
 int FileOps::fsync(int fd) const { return ::fsync(fd); }
 int FileOps::close(int fd) const { return ::close(fd); }
+int FileOps::linkat(int olddirfd, const char* oldpath, int newdirfd, const char* newpath, int flags) const {
+  return ::linkat(olddirfd, oldpath, newdirfd, newpath, flags);
+}
+int FileOps::flock(int fd, int operation) const { return ::flock(fd, operation); }
 int FileOps::rename(const char* from, const char* to) const { return ::rename(from, to); }
 int FileOps::unlink(const char* path) const { return ::unlink(path); }
 

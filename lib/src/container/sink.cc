@@ -1,16 +1,18 @@
 #include "container/sink.h"
 
 #include <fcntl.h>
+#include <sys/file.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
-#include <atomic>
 #include <cerrno>
 #include <cstring>
-#include <filesystem>
 #include <optional>
+
+#include "container/stale_temps.h"
+#include "container/temp_name.h"
 
 namespace bbsnap {
 namespace {
@@ -30,19 +32,8 @@ Error io_error(const std::string& what, const std::string& path, int err) {
   return Error::of(ErrorCode::io, what + " " + path + ": " + std::strerror(err));
 }
 
-// "<path>.tmp.<pid>.<n>.<attempt>", beside the destination so that the
-// rename stays within one file system. A file name may have 255 bytes and
-// the suffix up to 30: a longer destination name is cut to 200 bytes here,
-// or a legal name would have no temporary name.
-std::string temp_path_for(const std::string& path, unsigned attempt) {
-  constexpr std::size_t kMaxNameBytes = 200;
-  static std::atomic<unsigned> counter{0};
-  const std::size_t slash = path.rfind('/');
-  const std::size_t name_start = slash == std::string::npos ? 0 : slash + 1;
-  const std::string base = path.substr(0, name_start + std::min(kMaxNameBytes, path.size() - name_start));
-  return base + ".tmp." + std::to_string(::getpid()) + "." + std::to_string(counter++) + "." +
-         std::to_string(attempt);
-}
+// Tries at a free temporary name before giving up.
+constexpr unsigned kAttempts = 16;
 
 // Calls `call` again while it fails with EINTR (a signal arrived during it).
 template <typename Call>
@@ -64,6 +55,17 @@ std::optional<mode_t> mode_for(const std::string& path, std::optional<mode_t> re
   struct stat existing {};
   if (::stat(path.c_str(), &existing) != 0 || !S_ISREG(existing.st_mode)) return std::nullopt;
   return existing.st_mode & 07777;
+}
+
+// The name through which an unnamed file open as `fd` is given a name.
+std::string proc_fd_path(int fd) { return "/proc/self/fd/" + std::to_string(fd); }
+
+// Whether /proc shows the file open as `fd` (it is not mounted everywhere,
+// e.g. in a chroot): an unnamed file is named through it.
+bool proc_shows(int fd) {
+  struct stat by_fd {}, by_proc {};
+  return ::fstat(fd, &by_fd) == 0 && ::stat(proc_fd_path(fd).c_str(), &by_proc) == 0 &&
+         by_fd.st_dev == by_proc.st_dev && by_fd.st_ino == by_proc.st_ino;
 }
 
 // A fresh buffer of many MiB takes a page fault per 4 KiB page on first
@@ -118,24 +120,18 @@ Result<std::unique_ptr<AtomicFileSink>> AtomicFileSink::create(const std::string
   // the temporary file is never open to more than the finished one, so no
   // one can open it for reading in between and read the state later.
   const std::optional<mode_t> mode = mode_for(path, file_mode);
-  constexpr unsigned kAttempts = 16;
-  for (unsigned attempt = 0; attempt < kAttempts; ++attempt) {
-    std::string temp = temp_path_for(path, attempt);
-    int fd = retry_on_eintr(
-        [&] { return ops.open(temp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode.value_or(0666)); });
-    if (fd >= 0) {
-      sink->fd_ = fd;
-      sink->temp_path_ = std::move(temp);
-      if (mode && ::fchmod(fd, *mode) != 0) return io_error("cannot set the mode of", sink->temp_path_, errno);
-      return sink;
-    }
-    if (errno != EEXIST) return io_error("cannot create temporary file", temp, errno);
+  remove_stale_temps(path, ops);
+  Result<bool> unnamed = sink->open_unnamed(mode.value_or(0666));
+  if (!unnamed) return std::move(unnamed).error();
+  if (!*unnamed) {
+    if (Status s = sink->open_named(mode.value_or(0666)); !s) return std::move(s).error();
   }
-  return io_error("cannot find a free temporary name beside", path, EEXIST);
+  if (mode && ::fchmod(sink->fd_, *mode) != 0) return io_error("cannot set the mode of", sink->temp_description(), errno);
+  return sink;
 }
 
 AtomicFileSink::AtomicFileSink(std::string path, const FileOps& ops, bool durable)
-    : path_(std::move(path)), fd_(-1), ops_(ops), durable_(durable) {
+    : path_(std::move(path)), dir_(directory_of(path_)), ops_(ops), durable_(durable) {
   buffer_ = std::make_unique_for_overwrite<std::uint8_t[]>(kBlock);
 }
 
@@ -143,11 +139,103 @@ AtomicFileSink::~AtomicFileSink() {
   if (!committed_) discard();
 }
 
-void AtomicFileSink::discard() {
-  if (temp_path_.empty()) return;  // no temporary file was created
+// The unnamed file, locked. False, with nothing left open, where the kernel
+// or the file system has no O_TMPFILE (open(2): EOPNOTSUPP; EISDIR or
+// EINVAL from kernels before it), or where /proc, through which the file
+// would be named, does not show it: the named fallback is taken then.
+Result<bool> AtomicFileSink::open_unnamed(mode_t mode) {
+  fd_ = retry_on_eintr([&] { return ops_.open(dir_.c_str(), O_TMPFILE | O_WRONLY | O_CLOEXEC, mode); });
+  if (fd_ < 0) {
+    if (errno == EOPNOTSUPP || errno == EISDIR || errno == EINVAL) return false;
+    return io_error("cannot create a temporary file in", dir_, errno);
+  }
+  if (!proc_shows(fd_)) {
+    close_descriptors();
+    return false;
+  }
+  // Locked before it has a name: no remover can ever take it for a dead writer's.
+  if (retry_on_eintr([&] { return ops_.flock(fd_, LOCK_EX | LOCK_NB); }) != 0) {
+    return io_error("cannot lock", temp_description(), errno);
+  }
+  if (Status s = keep_lock(); !s) return std::move(s).error();
+  return true;
+}
+
+// The named temporary file, created and locked. Between the two a remover
+// of stale temporaries may take it as a dead writer's (its lock is free):
+// then it is removed or about to be, and another name is tried.
+Status AtomicFileSink::open_named(mode_t mode) {
+  for (unsigned attempt = 0; attempt < kAttempts; ++attempt) {
+    std::string temp = temp_path_for(path_, attempt);
+    fd_ = retry_on_eintr([&] { return ops_.open(temp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode); });
+    if (fd_ < 0) {
+      if (errno == EEXIST) continue;
+      return io_error("cannot create temporary file", temp, errno);
+    }
+    if (retry_on_eintr([&] { return ops_.flock(fd_, LOCK_EX | LOCK_NB); }) != 0) {
+      const int err = errno;
+      if (err != EWOULDBLOCK) {
+        // Refused by the file system, not taken by a remover: the name is ours to remove.
+        temp_path_ = std::move(temp);
+        return io_error("cannot lock temporary file", temp_path_, err);
+      }
+      close_descriptors();
+      continue;
+    }
+    if (!still_names(temp, fd_)) {
+      close_descriptors();
+      continue;
+    }
+    temp_path_ = std::move(temp);
+    return keep_lock();
+  }
+  return io_error("cannot find a free temporary name beside", path_, EEXIST);
+}
+
+// A second descriptor of the locked temporary file: the lock, proof to
+// removers of stale temporaries that this writer is alive, must outlive the
+// temporary name, and an unnamed file must outlive fd_, which is closed
+// before the file is named and renamed.
+Status AtomicFileSink::keep_lock() {
+  lock_fd_ = ::fcntl(fd_, F_DUPFD_CLOEXEC, 0);
+  if (lock_fd_ < 0) return io_error("cannot duplicate the descriptor of", temp_description(), errno);
+  return {};
+}
+
+// Names the complete unnamed file beside the destination, to be renamed
+// over it. Through /proc/self/fd with AT_SYMLINK_FOLLOW, the way open(2)
+// gives for any caller: linkat(fd, "", ..., AT_EMPTY_PATH) needs
+// CAP_DAC_READ_SEARCH (linkat(2)) on the kernels Debian 12 ships.
+Status AtomicFileSink::name_unnamed() {
+  const std::string unnamed = proc_fd_path(lock_fd_);
+  for (unsigned attempt = 0; attempt < kAttempts; ++attempt) {
+    std::string temp = temp_path_for(path_, attempt);
+    if (retry_on_eintr([&] {
+          return ops_.linkat(AT_FDCWD, unnamed.c_str(), AT_FDCWD, temp.c_str(), AT_SYMLINK_FOLLOW);
+        }) == 0) {
+      temp_path_ = std::move(temp);
+      return {};
+    }
+    if (errno != EEXIST) return io_error("cannot name the temporary file as", temp, errno);
+  }
+  return io_error("cannot find a free temporary name beside", path_, EEXIST);
+}
+
+std::string AtomicFileSink::temp_description() const {
+  return temp_path_.empty() ? "the temporary file in " + dir_ : temp_path_;
+}
+
+void AtomicFileSink::close_descriptors() {
   if (fd_ >= 0) ops_.close(fd_);
-  fd_ = -1;
-  ops_.unlink(temp_path_.c_str());
+  if (lock_fd_ >= 0) ops_.close(lock_fd_);
+  fd_ = lock_fd_ = -1;
+}
+
+// The name goes first, while the lock still tells removers that its writer
+// is alive. An unnamed file vanishes with its last descriptor.
+void AtomicFileSink::discard() {
+  if (!temp_path_.empty()) ops_.unlink(temp_path_.c_str());
+  close_descriptors();
 }
 
 // The buffer always starts at a block boundary of the file: it is written
@@ -184,8 +272,8 @@ Status AtomicFileSink::write_all(std::span<const std::uint8_t> bytes) {
   while (!bytes.empty()) {
     ssize_t n = ops_.write(fd_, bytes.data(), bytes.size());
     if (n < 0 && errno == EINTR) continue;
-    if (n < 0) return io_error("cannot write", temp_path_, errno);
-    if (n == 0) return io_error("cannot write (no progress)", temp_path_, EIO);
+    if (n < 0) return io_error("cannot write", temp_description(), errno);
+    if (n == 0) return io_error("cannot write (no progress)", temp_description(), EIO);
     bytes = bytes.subspan(static_cast<std::size_t>(n));  // a short write: go on with the rest
   }
   return {};
@@ -196,7 +284,7 @@ Status AtomicFileSink::overwrite(std::uint64_t offset, std::span<const std::uint
   while (!bytes.empty()) {
     ssize_t n = ops_.pwrite(fd_, bytes.data(), bytes.size(), static_cast<off_t>(offset));
     if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) return io_error("cannot write", temp_path_, n < 0 ? errno : EIO);
+    if (n <= 0) return io_error("cannot write", temp_description(), n < 0 ? errno : EIO);
     bytes = bytes.subspan(static_cast<std::size_t>(n));
     offset += static_cast<std::uint64_t>(n);
   }
@@ -208,31 +296,36 @@ Status AtomicFileSink::commit() {
   // The data must be on disk before the rename makes it reachable under the
   // final name; otherwise a crash could leave the new name on a torn file.
   if (durable_ && retry_on_eintr([&] { return ops_.fsync(fd_); }) != 0) {
-    return io_error("cannot fsync", temp_path_, errno);
+    return io_error("cannot fsync", temp_description(), errno);
   }
   int fd = fd_;
   fd_ = -1;
   // On Linux the descriptor is released even when close reports EINTR: not
   // retried (that could close another thread's new descriptor), not an error.
-  if (ops_.close(fd) != 0 && errno != EINTR) return io_error("cannot close", temp_path_, errno);
+  if (ops_.close(fd) != 0 && errno != EINTR) return io_error("cannot close", temp_description(), errno);
+  // An unnamed file gets a name only now, complete: a crash before this
+  // leaves nothing behind; one between here and the rename, a complete file
+  // under a temporary name, which the next write removes.
+  if (temp_path_.empty()) {
+    if (Status s = name_unnamed(); !s) return s;
+  }
   if (retry_on_eintr([&] { return ops_.rename(temp_path_.c_str(), path_.c_str()); }) != 0) {
     return io_error("cannot rename " + temp_path_ + " to", path_, errno);
   }
   committed_ = true;
+  close_descriptors();  // the lock, now that the temporary name is gone
   // Makes the rename itself durable. If this fails the new file is already in
   // place and complete; the error says its name may not survive a power loss.
   return durable_ ? sync_directory() : Status{};
 }
 
 Status AtomicFileSink::sync_directory() {
-  std::string dir = std::filesystem::path(path_).parent_path().string();
-  if (dir.empty()) dir = ".";
-  int fd = retry_on_eintr([&] { return ops_.open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC, 0); });
-  if (fd < 0) return io_error("cannot open directory", dir, errno);
+  int fd = retry_on_eintr([&] { return ops_.open(dir_.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC, 0); });
+  if (fd < 0) return io_error("cannot open directory", dir_, errno);
   int rc = retry_on_eintr([&] { return ops_.fsync(fd); });
   int err = errno;
   ops_.close(fd);
-  if (rc != 0) return io_error("cannot fsync directory", dir, err);
+  if (rc != 0) return io_error("cannot fsync directory", dir_, err);
   return {};
 }
 

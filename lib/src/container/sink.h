@@ -51,7 +51,13 @@ class MemorySink final : public Sink {
 // fsyncs it, renames it over the destination and fsyncs the directory. Until
 // the rename the destination keeps its previous content; rename is atomic,
 // so a reader (or a crash) sees the old file or the new one, never a mix.
-// Destroyed without a successful commit, it removes the temporary file.
+//
+// The temporary file is unnamed (O_TMPFILE) where the file system allows
+// it, and gets a name only on commit, once complete: a writer that dies
+// before leaves nothing behind. Elsewhere it is named from the start (the
+// fallback). Either way it is locked while it has a name, and a new sink
+// first removes the temporaries of dead writers (stale_temps.h).
+// Destroyed without a successful commit, it removes its temporary file.
 class AtomicFileSink final : public Sink {
  public:
   // file_mode: the new file's exact permission bits; nullopt keeps those of
@@ -68,14 +74,23 @@ class AtomicFileSink final : public Sink {
 
  private:
   AtomicFileSink(std::string path, const FileOps& ops, bool durable);  // no temporary file yet
+  // `mode`: the creation mode (less the umask), as open(2) takes it.
+  Result<bool> open_unnamed(mode_t mode);
+  Status open_named(mode_t mode);
+  Status keep_lock();
+  Status name_unnamed();
   Status flush();
   Status write_all(std::span<const std::uint8_t> bytes);
   Status sync_directory();
+  std::string temp_description() const;
+  void close_descriptors();
   void discard();
 
   std::string path_;
-  std::string temp_path_;  // empty until the temporary file is created
-  int fd_;
+  std::string dir_;
+  std::string temp_path_;  // the temporary file's name; empty while it has none
+  int fd_ = -1;       // written through; closed before the file is named and renamed, to report a failing close
+  int lock_fd_ = -1;  // the same open file, holding its flock (and an unnamed file) until its name is gone
   const FileOps& ops_;
   bool durable_;
   bool committed_ = false;
