@@ -127,6 +127,10 @@ Result<AlignedBuffer> encode_snapshot(const TransientSnapshot& state, const Writ
 // was not finished abandons the write: its temporary file is removed and
 // the destination is untouched. A moved-from writer may only be destroyed
 // or assigned to; add_slot() and finish() on it return invalid_argument.
+namespace detail {
+struct WriterAccess;
+}
+
 class SnapshotWriter {
  public:
   // Removes what dead writers left beside `path` and creates the temporary
@@ -156,11 +160,12 @@ class SnapshotWriter {
   // above) and the temporary file is removed when the writer is destroyed.
   Status finish(const TransientSnapshot& rest);
 
-  struct Impl;  // opaque
-  explicit SnapshotWriter(std::unique_ptr<Impl> impl);  // internal: use create()
-
  private:
-  friend Status write_state(SnapshotWriter& writer, const TransientSnapshot& state);
+  struct Impl;
+  explicit SnapshotWriter(std::unique_ptr<Impl> impl);
+  // The library's whole-state paths (write_snapshot, encode_snapshot) build
+  // writers on other sinks and feed them the model; defined in lib/src.
+  friend struct detail::WriterAccess;
   std::unique_ptr<Impl> impl_;
 };
 

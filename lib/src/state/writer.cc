@@ -61,13 +61,6 @@ Status check_options(const WriteOptions& options) {
   return {};
 }
 
-Result<std::unique_ptr<SnapshotWriter::Impl>> make_impl(std::unique_ptr<Sink> sink, const WriteOptions& options) {
-  if (Status s = check_options(options); !s) return std::move(s).error();
-  auto impl = std::make_unique<SnapshotWriter::Impl>(std::move(sink), options);
-  if (Status s = impl->container.begin(); !s) return std::move(s).error();
-  return impl;
-}
-
 }  // namespace
 
 Status SnapshotWriter::Impl::add_slot(SlotKey key, std::optional<std::span<const std::uint8_t>> value) {
@@ -143,16 +136,28 @@ Status SnapshotWriter::Impl::finish(const TransientSnapshot& rest) {
   return container.finish();
 }
 
-// Shared by write_snapshot and encode_snapshot: the whole-model writer is the
-// streaming writer fed from the model, so both write the same bytes.
-Status write_state(SnapshotWriter& writer, const TransientSnapshot& state) {
-  for (const auto& [key, value] : state.slot_table) {
-    std::optional<std::span<const std::uint8_t>> view;
-    if (value) view = std::span<const std::uint8_t>(*value);
-    if (Status s = writer.impl_->add_slot(key, view); !s) return s;
+// What writer.h's SnapshotWriter lets the library's own writers do: build a
+// writer on any sink and feed it a whole model.
+struct detail::WriterAccess {
+  // A writer into `sink`, its container begun.
+  static Result<SnapshotWriter> make(std::unique_ptr<Sink> sink, const WriteOptions& options) {
+    if (Status s = check_options(options); !s) return std::move(s).error();
+    auto impl = std::make_unique<SnapshotWriter::Impl>(std::move(sink), options);
+    if (Status s = impl->container.begin(); !s) return std::move(s).error();
+    return SnapshotWriter(std::move(impl));
   }
-  return writer.impl_->finish(state);
-}
+
+  // Shared by write_snapshot and encode_snapshot: the whole-model writer is
+  // the streaming writer fed from the model, so both write the same bytes.
+  static Status write_state(SnapshotWriter& writer, const TransientSnapshot& state) {
+    for (const auto& [key, value] : state.slot_table) {
+      std::optional<std::span<const std::uint8_t>> view;
+      if (value) view = std::span<const std::uint8_t>(*value);
+      if (Status s = writer.impl_->add_slot(key, view); !s) return s;
+    }
+    return writer.impl_->finish(state);
+  }
+};
 
 SnapshotWriter::SnapshotWriter(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 SnapshotWriter::SnapshotWriter(SnapshotWriter&&) noexcept = default;
@@ -167,9 +172,7 @@ Result<SnapshotWriter> create_writer(const std::string& path, const WriteOptions
   const FileOps& ops = options.file_ops ? *options.file_ops : posix_file_ops();
   auto sink = AtomicFileSink::create(path, ops, options.durable, options.file_mode);
   if (!sink) return std::move(sink).error();
-  auto impl = make_impl(std::move(*sink), options);
-  if (!impl) return std::move(impl).error();
-  return SnapshotWriter(std::move(*impl));
+  return detail::WriterAccess::make(std::move(*sink), options);
 }
 
 // An upper bound of the file's size, close enough for one allocation: the
@@ -197,10 +200,9 @@ std::size_t file_bytes_estimate(const TransientSnapshot& state, const WriteOptio
 Result<AlignedBuffer> encode_in_memory(const TransientSnapshot& state, const WriteOptions& options) {
   auto owned = std::make_unique<MemorySink>(file_bytes_estimate(state, options));
   MemorySink* memory = owned.get();
-  auto impl = make_impl(std::move(owned), options);
-  if (!impl) return std::move(impl).error();
-  SnapshotWriter writer(std::move(*impl));
-  if (Status s = write_state(writer, state); !s) return std::move(s).error();
+  Result<SnapshotWriter> writer = detail::WriterAccess::make(std::move(owned), options);
+  if (!writer) return std::move(writer).error();
+  if (Status s = detail::WriterAccess::write_state(*writer, state); !s) return std::move(s).error();
   return memory->take();
 }
 
@@ -235,7 +237,7 @@ Status SnapshotWriter::finish(const TransientSnapshot& rest) {
 Status write_snapshot(const std::string& path, const TransientSnapshot& state, const WriteOptions& options) {
   Result<SnapshotWriter> writer = SnapshotWriter::create(path, options);
   if (!writer) return std::move(writer).error();
-  return guarded("writing a snapshot", [&] { return write_state(*writer, state); });
+  return guarded("writing a snapshot", [&] { return detail::WriterAccess::write_state(*writer, state); });
 }
 
 Result<AlignedBuffer> encode_snapshot(const TransientSnapshot& state, const WriteOptions& options) {
