@@ -5,9 +5,6 @@
 #include <cerrno>
 #include <cstring>
 
-#include "bbsnap/file_ops.h"
-#include "container/sink.h"
-
 namespace bbsnap::tool {
 namespace {
 
@@ -55,22 +52,22 @@ BufferedOut::int_type BufferedOut::overflow(int_type ch) {
 int BufferedOut::sync() { return flush_buffer() ? 0 : -1; }
 
 Result<std::unique_ptr<Output>> Output::open(const std::string& path) {
-  if (path.empty() || path == "-") return std::unique_ptr<Output>(new Output(nullptr));
-  Result<std::unique_ptr<AtomicFileSink>> file = AtomicFileSink::create(path, posix_file_ops(), /*durable=*/true);
+  if (path.empty() || path == "-") return std::unique_ptr<Output>(new Output(std::nullopt));
+  Result<AtomicFile> file = AtomicFile::create(path);
   if (!file) return std::move(file).error();
   return std::unique_ptr<Output>(new Output(std::move(*file)));
 }
 
-Output::Output(std::unique_ptr<AtomicFileSink> file)
+Output::Output(std::optional<AtomicFile> file)
     : file_(std::move(file)),
-      buf_(file_ ? BufferedOut::Write([sink = file_.get()](std::span<const std::uint8_t> bytes) {
+      buf_(file_ ? BufferedOut::Write([sink = &*file_](std::span<const std::uint8_t> bytes) {
              return sink->append(bytes);
            })
                  : BufferedOut::Write(write_standard_output)),
       stream_(&buf_) {}
 
 Output::~Output() {
-  if (!file_) buf_.pubsync();  // a file not committed is abandoned: the sink removes its temporary
+  if (!file_) buf_.pubsync();  // a file not committed is abandoned: AtomicFile removes its temporary
 }
 
 Status Output::commit() {

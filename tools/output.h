@@ -11,11 +11,8 @@
 #include <string>
 #include <vector>
 
+#include "bbsnap/atomic_file.h"
 #include "bbsnap/status.h"
-
-namespace bbsnap {
-class AtomicFileSink;
-}
 
 namespace bbsnap::tool {
 
@@ -41,8 +38,8 @@ class BufferedOut final : public std::streambuf {
 
 // Text output to standard output (`path` empty or "-") or to `path`.
 //
-// For a path, the bytes go through the library's crash-safe file sink (the
-// one write_snapshot uses): a temporary file beside `path` (unnamed where
+// For a path, the bytes go through the library's AtomicFile (atomic_file.h,
+// the crash-safe path write_snapshot uses): a temporary file beside `path` (unnamed where
 // the file system allows it; what dead writers left there is removed first:
 // writer.h), which commit() fsyncs, renames over `path` and makes durable
 // with an fsync of the directory; the new file keeps the mode of the one it
@@ -62,9 +59,9 @@ class Output {
   Status commit();
 
  private:
-  explicit Output(std::unique_ptr<AtomicFileSink> file);  // nullptr: standard output
+  explicit Output(std::optional<AtomicFile> file);  // nullopt: standard output
 
-  std::unique_ptr<AtomicFileSink> file_;
+  std::optional<AtomicFile> file_;
   BufferedOut buf_;
   std::ostream stream_;
 };

@@ -1,11 +1,11 @@
 // bbsnap verify SNAP.bbsnap [--expect-spec-version N]: full verification.
+#include <charconv>
 #include <cstdio>
 #include <memory>
 #include <string>
 
 #include <CLI/CLI.hpp>
 
-#include "common/canonical_decimal.h"
 #include "common.h"
 
 namespace bbsnap::tool {
@@ -22,8 +22,13 @@ struct VerifyOptions {
 // and "" (as 0): a typo would check the file against another version. The
 // option takes what a spec_version is written as everywhere else (JSON
 // numbers, map keys): canonical decimal, up to 2^32 - 1.
+// std::from_chars on an unsigned type takes digits only: no sign, no space.
 std::string refuse_unless_plain_decimal_u32(const std::string& text) {
-  if (parse_canonical_decimal<std::uint32_t>(text)) return {};
+  std::uint32_t value = 0;
+  const char* end = text.data() + text.size();
+  const auto [stop, error] = std::from_chars(text.data(), end, value);
+  const bool leading_zero = text.size() > 1 && text.front() == '0';
+  if (!text.empty() && !leading_zero && error == std::errc{} && stop == end) return {};
   return "expected a decimal number from 0 to 4294967295, got '" + text + "'";
 }
 

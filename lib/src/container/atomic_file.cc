@@ -1,0 +1,47 @@
+#include "bbsnap/atomic_file.h"
+
+#include <utility>
+
+#include "common/boundary.h"
+#include "container/sink.h"
+
+namespace bbsnap {
+
+namespace {
+
+Status spent() { return Error::of(ErrorCode::invalid_argument, "this file failed, was committed or was moved from"); }
+
+}  // namespace
+
+Result<AtomicFile> AtomicFile::create(const std::string& path, const AtomicFileOptions& options) {
+  return guarded("creating a file", [&]() -> Result<AtomicFile> {
+    if (options.file_mode && (*options.file_mode & ~mode_t{0777}) != 0) {
+      return Error::of(ErrorCode::invalid_argument, "file_mode must be permission bits, at most 0777");
+    }
+    const FileOps& ops = options.file_ops ? *options.file_ops : posix_file_ops();
+    Result<std::unique_ptr<AtomicFileSink>> sink = AtomicFileSink::create(path, ops, options.durable, options.file_mode);
+    if (!sink) return std::move(sink).error();
+    return AtomicFile(std::move(*sink));
+  });
+}
+
+AtomicFile::AtomicFile(std::unique_ptr<AtomicFileSink> sink) : sink_(std::move(sink)) {}
+AtomicFile::AtomicFile(AtomicFile&&) noexcept = default;
+AtomicFile& AtomicFile::operator=(AtomicFile&&) noexcept = default;
+AtomicFile::~AtomicFile() = default;
+
+Status AtomicFile::append(std::span<const std::uint8_t> bytes) {
+  if (!sink_ || failed_) return spent();
+  Status s = guarded("writing a file", [&] { return sink_->append(bytes); });
+  failed_ = !s;
+  return s;
+}
+
+Status AtomicFile::commit() {
+  if (!sink_ || failed_) return spent();
+  Status s = guarded("committing a file", [&] { return sink_->commit(); });
+  failed_ = true;  // committed or not, the file takes no more bytes
+  return s;
+}
+
+}  // namespace bbsnap
