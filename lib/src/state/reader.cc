@@ -168,7 +168,7 @@ Result<std::unique_ptr<Snapshot::Impl>> open_mapped(const FileHandle& file, cons
 }
 
 Result<std::unique_ptr<Snapshot::Impl>> open_read(FileHandle file, const OpenOptions& options) {
-  Result<LoadedFile> loaded = LoadedFile::reserve(std::move(file));
+  Result<LoadedFile> loaded = LoadedFile::reserve(std::move(file), options.verification == Verification::full);
   if (!loaded) return std::move(loaded).error();
   auto impl = std::make_unique<Snapshot::Impl>();
   impl->load = Load::read;
