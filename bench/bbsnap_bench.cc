@@ -680,21 +680,24 @@ void BM_ReadMapping(State& st, Fixture& f) {
 
 // ---------------------------------------------------------------- bbsnap: open
 
-void open_full_pass(const Fixture& f, unsigned threads) {
-  Snapshot s = open_snapshot(f.path(), {.verification = Verification::full, .threads = threads});
+void open_full_pass(const Fixture& f, unsigned threads, Load load = Load::map) {
+  Snapshot s = open_snapshot(f.path(), {.verification = Verification::full, .load = load, .threads = threads});
   benchmark::DoNotOptimize(s.bytes().data());
 }
 
-void open_full(State& st, Fixture& f, unsigned threads) {
+void open_full(State& st, Fixture& f, unsigned threads, Load load = Load::map) {
   HeapMeter heap;
   FaultMeter faults;
-  for (auto _ : st) open_full_pass(f, threads);
+  for (auto _ : st) open_full_pass(f, threads, load);
   heap.report(st);  // first: adding counters to the State allocates
   faults.report(st);
   report_bytes(st, f);
 }
 void BM_OpenFull(State& st, Fixture& f) { open_full(st, f, 1); }
 void BM_OpenFull2T(State& st, Fixture& f) { open_full(st, f, 2); }
+// Load::read: the file (in the page cache) preaded into a fresh anonymous
+// buffer, then verified: one copy more than the mapping.
+void BM_OpenFullRead(State& st, Fixture& f) { open_full(st, f, 1, Load::read); }
 
 // Full verification of the bytes in memory (from_bytes): no mapping, no faults.
 void open_full_bytes_pass(const Fixture& f, unsigned threads) {
@@ -871,17 +874,17 @@ void BM_PreadCold(State& st, Fixture& f) {
   report_bytes(st, f);
 }
 
-void open_full_cold_pass(const Fixture& f, unsigned threads) {
-  Snapshot s = open_snapshot(f.cold_path(), {.verification = Verification::full, .threads = threads});
+void open_full_cold_pass(const Fixture& f, unsigned threads, Load load = Load::map) {
+  Snapshot s = open_snapshot(f.cold_path(), {.verification = Verification::full, .load = load, .threads = threads});
   benchmark::DoNotOptimize(s.bytes().data());
 }
 
-void open_full_cold(State& st, Fixture& f, unsigned threads) {
+void open_full_cold(State& st, Fixture& f, unsigned threads, Load load = Load::map) {
   {
     Cold cold(st, f);
     for (auto _ : st) {
       cold.before();
-      open_full_cold_pass(f, threads);
+      open_full_cold_pass(f, threads, load);
       cold.after();
     }
   }
@@ -902,6 +905,7 @@ void BM_PairOpenFullColdPread(State& st, Fixture& f) {
 
 void BM_OpenFullCold(State& st, Fixture& f) { open_full_cold(st, f, 1); }
 void BM_OpenFullCold2T(State& st, Fixture& f) { open_full_cold(st, f, 2); }
+void BM_OpenFullReadCold(State& st, Fixture& f) { open_full_cold(st, f, 1, Load::read); }
 
 void BM_OpenLazyLookupCold(State& st, Fixture& f) {
   {
@@ -1413,6 +1417,7 @@ const Bench kBenches[] = {
     {"BM_ReadMapping", BM_ReadMapping, 0},
     {"BM_OpenFull", BM_OpenFull, 0},
     {"BM_OpenFull2T", BM_OpenFull2T, 0},
+    {"BM_OpenFullRead", BM_OpenFullRead, 0},
     {"BM_OpenFullBytes", BM_OpenFullBytes, 0},
     {"BM_OpenFullBytes2T", BM_OpenFullBytes2T, 0},
     {"BM_PairOpenFullXxh3Mapped", BM_PairOpenFullXxh3Mapped, 0},
@@ -1430,6 +1435,7 @@ const Bench kBenches[] = {
     {"BM_PreadCold", BM_PreadCold, kScratch, kColdRead},
     {"BM_OpenFullCold", BM_OpenFullCold, 0, kColdRead},
     {"BM_OpenFullCold2T", BM_OpenFullCold2T, 0, kColdRead},
+    {"BM_OpenFullReadCold", BM_OpenFullReadCold, 0, kColdRead},
     {"BM_PairOpenFullColdPread", BM_PairOpenFullColdPread, kScratch, kColdRead},
     {"BM_Xxh3MappedCold", BM_Xxh3MappedCold, 0, kColdRead},
     {"BM_Xxh3MappedColdWillneed", BM_Xxh3MappedColdWillneed, 0, kColdRead},

@@ -840,6 +840,33 @@ TEST_CASE("info shows the header and every section with its entries", "[cli]") {
   CHECK(text.out.find("file size       3344 bytes") != std::string::npos);
 }
 
+TEST_CASE("verify, dump, info and diff take --load map|read|auto; info shows the mode used", "[cli]") {
+  TempDir dir;
+  const std::string file = dir.file("full.bbsnap");
+  pack(kSpecDir / "examples" / "full.json", file);
+  const RunResult mapped_dump = run_bbsnap({"dump", "--load", "map", file});
+  CHECK_EXIT(mapped_dump, 0);
+  for (const char* mode : {"map", "read", "auto"}) {
+    INFO(mode);
+    CHECK_EXIT(run_bbsnap({"verify", "--load", mode, file}), 0);
+    const RunResult dump = run_bbsnap({"dump", "--load", mode, file});
+    CHECK_EXIT(dump, 0);
+    CHECK(dump.out == mapped_dump.out);
+    CHECK_EXIT(run_bbsnap({"diff", "--load", mode, file, file}), 0);
+  }
+  for (const std::string mode : {"map", "read"}) {
+    const RunResult text = run_bbsnap({"info", "--load", mode, file});
+    CHECK_EXIT(text, 0);
+    CHECK(text.out.find("load            " + mode + "\n") != std::string::npos);
+    const RunResult info = run_bbsnap({"info", "--json", "--load", mode, file});
+    CHECK_EXIT(info, 0);
+    CHECK(json::parse(info.out)["load"] == mode);
+  }
+  const RunResult bad = run_bbsnap({"verify", "--load", "mmap", file});
+  CHECK_EXIT(bad, 2);
+  CHECK(bad.err.find("--load") != std::string::npos);
+}
+
 TEST_CASE("info lists a damaged file's sections, names each damaged one, and exits 1", "[cli]") {
   TempDir dir;
   const std::string good = dir.file("good.bbsnap"), bad = dir.file("bad.bbsnap");

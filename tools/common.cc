@@ -5,6 +5,8 @@
 #include <string>
 #include <thread>
 
+#include <CLI/CLI.hpp>
+
 namespace bbsnap::tool {
 
 int fail(std::string_view command, int code, std::string_view message) {
@@ -40,9 +42,10 @@ int fail(std::string_view command, std::string_view path, const Error& error) {
   }
 }
 
-OpenOptions open_options(Verification verification, std::optional<std::uint32_t> expected_spec_version) {
+OpenOptions open_options(Verification verification, std::optional<std::uint32_t> expected_spec_version, Load load) {
   OpenOptions options;
   options.verification = verification;
+  options.load = load;
   // Asked once: glibc reads /sys on each call, which cost more than verifying
   // a small file (the corruption sweep opens hundreds of thousands in-process).
   static const unsigned cores = std::max(1u, std::thread::hardware_concurrency());
@@ -52,8 +55,30 @@ OpenOptions open_options(Verification verification, std::optional<std::uint32_t>
 }
 
 Result<Snapshot> open_snapshot(const std::string& path, Verification verification,
-                               std::optional<std::uint32_t> expected_spec_version) {
-  return Snapshot::open(path, open_options(verification, expected_spec_version));
+                               std::optional<std::uint32_t> expected_spec_version, Load load) {
+  return Snapshot::open(path, open_options(verification, expected_spec_version, load));
+}
+
+const char* load_name(Load load) {
+  switch (load) {
+    case Load::map: return "map";
+    case Load::read: return "read";
+    case Load::automatic: return "auto";
+  }
+  return "?";
+}
+
+void add_load_option(CLI::App& command, Load& load) {
+  command
+      .add_option_function<std::string>(
+          "--load",
+          [&load](const std::string& name) {
+            load = name == "map" ? Load::map : name == "read" ? Load::read : Load::automatic;
+          },
+          "map: mmap the file; read: pread it into memory (an I/O error or a truncation\n"
+          "is reported, never a crash); auto: read on network and FUSE file systems,\n"
+          "map elsewhere (the default)")
+      ->check(CLI::IsMember({"map", "read", "auto"}));
 }
 
 }  // namespace bbsnap::tool

@@ -37,14 +37,21 @@ int exit_code_of(const Error& error);
 // Snapshot errors name the section and the byte offset.
 int fail(std::string_view command, std::string_view path, const Error& error);
 
-// How the commands open snapshots: `verification`, on one thread per core.
-// `expected_spec_version` nullopt accepts any spec_version, for the commands
-// that inspect a file rather than restore it.
-OpenOptions open_options(Verification verification, std::optional<std::uint32_t> expected_spec_version = std::nullopt);
+// How the commands open snapshots: `verification`, on one thread per core,
+// loaded as `load` says. `expected_spec_version` nullopt accepts any
+// spec_version, for the commands that inspect a file rather than restore it.
+OpenOptions open_options(Verification verification, std::optional<std::uint32_t> expected_spec_version = std::nullopt,
+                         Load load = Load::automatic);
 
-// Snapshot::open(path, open_options(verification, expected_spec_version)).
+// Snapshot::open(path, open_options(verification, expected_spec_version, load)).
 Result<Snapshot> open_snapshot(const std::string& path, Verification verification,
-                               std::optional<std::uint32_t> expected_spec_version = std::nullopt);
+                               std::optional<std::uint32_t> expected_spec_version = std::nullopt,
+                               Load load = Load::automatic);
+
+// `--load map|read|auto` on a command that opens snapshots, into `load`.
+void add_load_option(CLI::App& command, Load& load);
+// "map", "read", "auto".
+const char* load_name(Load load);
 
 // Each command registers itself (options, help, example) on the `bbsnap` app;
 // when it runs, its exit status goes to `exit_code`.

@@ -21,6 +21,7 @@ struct DiffOptions {
   std::string a;
   std::string b;
   bool json = false;
+  Load load = Load::automatic;
 };
 
 std::string status_name(SectionComparison::Status s) {
@@ -123,7 +124,7 @@ void print_json(const DiffOptions& options, const StateDiff& diff) {
 int run(const DiffOptions& options) {
   // Both files verified in full first: damage that leaves a table entry
   // equal (a flipped value or padding byte) must not pass as "equal".
-  DiffOutcome outcome = diff_files(options.a, options.b);
+  DiffOutcome outcome = diff_files(options.a, options.b, options.load);
   if (outcome.refusal) return fail(kName, outcome.refusal->side == 0 ? options.a : options.b, outcome.refusal->error);
   const StateDiff& diff = outcome.diff;
   if (options.json) {
@@ -144,6 +145,7 @@ void add_diff_command(CLI::App& app, int& exit_code) {
   cmd->add_option("A", options->a, "the old snapshot")->required();
   cmd->add_option("B", options->b, "the new snapshot")->required();
   cmd->add_flag("--json", options->json, "one JSON object, for scripts");
+  add_load_option(*cmd, options->load);
   cmd->footer(
       "Verifies both snapshots in full first, as verify does but accepting any spec_version\n"
       "(a changed one shows as a difference): a damaged snapshot is reported as verify\n"

@@ -16,12 +16,13 @@ constexpr std::string_view kName = "dump";
 struct DumpOptions {
   std::string snapshot;
   std::string output;  // empty: standard output
+  Load load = Load::automatic;
 };
 
 int run(const DumpOptions& options) {
   // Full verification first: once it passes no view can fail, so the
   // document is never cut short by damage halfway through.
-  Result<Snapshot> snapshot = open_snapshot(options.snapshot, Verification::full);
+  Result<Snapshot> snapshot = open_snapshot(options.snapshot, Verification::full, std::nullopt, options.load);
   if (!snapshot) return fail(kName, options.snapshot, snapshot.error());
 
   Result<std::unique_ptr<Output>> out = Output::open(options.output);
@@ -41,6 +42,7 @@ void add_dump_command(CLI::App& app, int& exit_code) {
   auto options = std::make_shared<DumpOptions>();
   CLI::App* cmd = app.add_subcommand(std::string(kName), "Write a snapshot's state as canonical JSON");
   cmd->add_option("SNAP", options->snapshot, "the snapshot to read")->required();
+  add_load_option(*cmd, options->load);
   cmd->add_option("-o,--output", options->output,
                   "write to this file (whole or not at all) instead of standard output");
   cmd->footer(

@@ -28,6 +28,7 @@ constexpr const char* kEntriesHelp =
 struct InfoOptions {
   std::string snapshot;
   bool json = false;
+  Load load = Load::automatic;
 };
 
 struct SectionInfo {
@@ -121,6 +122,7 @@ void print_text(const std::string& path, const Snapshot& snapshot, const std::ve
   const format::Header& h = snapshot.header();
   std::printf("file            %s\n", path.c_str());
   std::printf("file size       %" PRIu64 " bytes\n", h.file_length);
+  std::printf("load            %s\n", load_name(snapshot.load()));
   std::printf("format_version  %u\n", h.format_version);
   std::printf("spec_version    %u\n", snapshot.spec_version());
   std::printf("sections        %u (table at offset %" PRIu64 ", checksum %s)\n", h.section_count, h.table_offset,
@@ -142,6 +144,7 @@ void print_json(const std::string& path, const Snapshot& snapshot, const std::ve
   nlohmann::ordered_json doc = {
       {"file", path},
       {"file_size", h.file_length},
+      {"load", load_name(snapshot.load())},
       {"format_version", h.format_version},
       {"spec_version", snapshot.spec_version()},
       {"table_offset", h.table_offset},
@@ -194,7 +197,7 @@ int run(const InfoOptions& options) {
   // Lazy: the header, the table and spec_version now (what every line
   // needs: the file is refused if they are damaged), then each section in
   // full, so that a damaged one is listed as such rather than counted.
-  Result<Snapshot> snapshot = open_snapshot(options.snapshot, Verification::lazy);
+  Result<Snapshot> snapshot = open_snapshot(options.snapshot, Verification::lazy, std::nullopt, options.load);
   if (!snapshot) return fail(kName, options.snapshot, snapshot.error());
 
   std::vector<SectionInfo> sections;
@@ -225,6 +228,7 @@ void add_info_command(CLI::App& app, int& exit_code) {
   CLI::App* cmd = app.add_subcommand(std::string(kName), "Show a snapshot's header and sections");
   cmd->add_option("SNAP", options->snapshot, "the snapshot to describe")->required();
   cmd->add_flag("--json", options->json, "one JSON object, for scripts");
+  add_load_option(*cmd, options->load);
   cmd->footer(std::string(
                   "Shows the format version, spec_version and file size, then per section: kind,\n"
                   "offset, length, payload length, metadata checksum and number of entries.\n"

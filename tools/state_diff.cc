@@ -461,8 +461,9 @@ DiffOutcome open_and_diff(const Open& open) {
 
 }  // namespace
 
-DiffOutcome diff_files(const std::string& a, const std::string& b) {
-  return open_and_diff([&](int side) { return open_snapshot(side == 0 ? a : b, Verification::full); });
+DiffOutcome diff_files(const std::string& a, const std::string& b, Load load) {
+  return open_and_diff(
+      [&](int side) { return open_snapshot(side == 0 ? a : b, Verification::full, std::nullopt, load); });
 }
 
 DiffOutcome diff_bytes(std::span<const std::uint8_t> a, std::span<const std::uint8_t> b) {

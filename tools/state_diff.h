@@ -73,7 +73,7 @@ struct DiffOutcome {
 // same checksum) are not compared further, and slot values with the same
 // length and the same stored hash under the same seed (any offset in format
 // version 2, the same offset in version 1) are not read.
-DiffOutcome diff_files(const std::string& a, const std::string& b);
+DiffOutcome diff_files(const std::string& a, const std::string& b, Load load = Load::automatic);
 
 // The same for snapshots in memory, as Snapshot::from_bytes takes them
 // (64-byte aligned, alive for the call).

@@ -16,6 +16,7 @@ constexpr std::string_view kName = "verify";
 struct VerifyOptions {
   std::string snapshot;
   std::uint32_t expected_spec_version = kCurrentSpecVersion;
+  Load load = Load::automatic;
 };
 
 // CLI11 alone reads "010" as octal 8 and "0x1" as 1, and accepts "+1", " 1"
@@ -36,7 +37,7 @@ int run(const VerifyOptions& options) {
   // Full mode checks everything before it returns: header, section table,
   // padding, every checksum and FlatBuffer, the semantic rules, every slot
   // value's hash, and then spec_version.
-  Result<Snapshot> snapshot = open_snapshot(options.snapshot, Verification::full, options.expected_spec_version);
+  Result<Snapshot> snapshot = open_snapshot(options.snapshot, Verification::full, options.expected_spec_version, options.load);
   if (!snapshot) return fail(kName, options.snapshot, snapshot.error());
 
   // The summary reads metadata only; nothing can fail after full verification.
@@ -65,6 +66,7 @@ void add_verify_command(CLI::App& app, int& exit_code) {
   auto options = std::make_shared<VerifyOptions>();
   CLI::App* cmd = app.add_subcommand(std::string(kName), "Check every byte of a snapshot");
   cmd->add_option("SNAP", options->snapshot, "the snapshot to check")->required();
+  add_load_option(*cmd, options->load);
   cmd->add_option("--expect-spec-version", options->expected_spec_version,
                   "the spec_version the snapshot must hold")
       ->default_val(kCurrentSpecVersion)

@@ -679,6 +679,23 @@ static void open_options_are_applied(void **state) {
   OK(bbsnap_snapshot_spec_version(s, &version, &err));
   assert_int_equal(version, 7);
   bbsnap_snapshot_free(s);
+  /* Each load mode, and which one was used. */
+  int load = -1;
+  OK(bbsnap_open_options_set_load(options, BBSNAP_LOAD_READ, &err));
+  OK(bbsnap_snapshot_open(path, options, &s, &err));
+  OK(bbsnap_snapshot_load(s, &load, &err));
+  assert_int_equal(load, BBSNAP_LOAD_READ);
+  OK(bbsnap_snapshot_spec_version(s, &version, &err));
+  assert_int_equal(version, 7);
+  bbsnap_snapshot_free(s);
+  OK(bbsnap_open_options_set_load(options, BBSNAP_LOAD_MAP, &err));
+  OK(bbsnap_snapshot_open(path, options, &s, &err));
+  OK(bbsnap_snapshot_load(s, &load, &err));
+  assert_int_equal(load, BBSNAP_LOAD_MAP);
+  bbsnap_snapshot_free(s);
+  OK(bbsnap_open_options_set_load(options, BBSNAP_LOAD_AUTOMATIC, &err));
+  MISUSE(bbsnap_open_options_set_load(options, 3, &err));
+  MISUSE(bbsnap_open_options_set_load(options, -1, &err));
   OK(bbsnap_open_options_expect_spec_version(options, 8, &err));
   FAILS(BBSNAP_SPEC_VERSION_MISMATCH, bbsnap_snapshot_open(path, options, &s, &err));
   bbsnap_open_options_free(options);

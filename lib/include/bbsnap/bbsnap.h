@@ -157,9 +157,16 @@ typedef enum bbsnap_verification {
   BBSNAP_VERIFY_TRUSTED = 2  /* nothing: for a file this process just wrote or verified */
 } bbsnap_verification;
 
+/* How open gets the file's bytes (reader.h Load). */
+typedef enum bbsnap_load {
+  BBSNAP_LOAD_MAP = 0,       /* mmap: a failing disk or a truncation raises SIGBUS */
+  BBSNAP_LOAD_READ = 1,      /* pread into memory: such failures are errors */
+  BBSNAP_LOAD_AUTOMATIC = 2  /* read on network and FUSE file systems, map elsewhere */
+} bbsnap_load;
+
 /* Open options (reader.h OpenOptions). A new one holds the defaults: full
- * verification, 1 thread, expected spec_version BBSNAP_CURRENT_SPEC_VERSION,
- * no prefault. A NULL options pointer given to an open function means
+ * verification, automatic load, 1 thread, expected spec_version
+ * BBSNAP_CURRENT_SPEC_VERSION, no prefault. A NULL options pointer given to an open function means
  * these defaults. The open functions copy what they need: the options
  * object may be freed or changed once they return. */
 typedef struct bbsnap_open_options bbsnap_open_options;
@@ -182,6 +189,8 @@ bbsnap_status bbsnap_open_options_expect_spec_version(bbsnap_open_options *optio
 bbsnap_status bbsnap_open_options_accept_any_spec_version(bbsnap_open_options *options, bbsnap_error **error);
 /* Read the whole file into the page cache while mapping it (MAP_POPULATE). */
 bbsnap_status bbsnap_open_options_set_prefault(bbsnap_open_options *options, bool prefault, bbsnap_error **error);
+/* One of bbsnap_load; any other value: BBSNAP_INVALID_ARGUMENT. */
+bbsnap_status bbsnap_open_options_set_load(bbsnap_open_options *options, int load, bbsnap_error **error);
 
 /* An open snapshot: a read-only view of one file, checked as its options
  * say (reader.h Snapshot). */
@@ -203,6 +212,9 @@ void bbsnap_snapshot_free(bbsnap_snapshot *snapshot);
 
 /* ==================================================================== the container, for tools */
 
+/* How the bytes were loaded: BBSNAP_LOAD_MAP or BBSNAP_LOAD_READ (what
+ * automatic chose; bbsnap_snapshot_open_bytes: read). */
+bbsnap_status bbsnap_snapshot_load(const bbsnap_snapshot *snapshot, int *load, bbsnap_error **error);
 /* Framework.spec_version, read at open (the expected one, if one was). */
 bbsnap_status bbsnap_snapshot_spec_version(const bbsnap_snapshot *snapshot, uint32_t *spec_version,
                                            bbsnap_error **error);

@@ -1,15 +1,18 @@
-// The file operations the writer performs, behind one seam, so that tests can
-// make each of them fail in turn (EIO, ENOSPC, short writes) and check that a
-// crash-safe write never leaves a torn file or a temporary behind.
+// The file operations the writer and the reader perform, behind one seam, so
+// that tests can make each of them fail in turn (EIO, ENOSPC, short writes
+// and reads) and check that a crash-safe write never leaves a torn file or a
+// temporary behind, and that a failing read is an error value.
 // Each function has the contract of the POSIX call of the same name,
 // including returning -1 and setting errno on failure: the writer reports
-// errno's text in its io error. Override any subset; the defaults are the
-// real calls. Not behind this seam: the stat(2), lstat(2) and fstat(2)
-// calls that compare files, the fchmod(2) of the temporary file that sets
-// its mode (writer.h), the dup of its descriptor that holds its lock, and
-// the listing of the destination's directory.
+// errno's text in its io error (the reader too). Override any subset; the
+// defaults are the real calls. Not behind this seam: the writer's stat(2),
+// lstat(2) and fstat(2) calls that compare files, the fchmod(2) of the
+// temporary file that sets its mode (writer.h), the dup of its descriptor
+// that holds its lock, and the listing of the destination's directory.
 #pragma once
 
+#include <sys/stat.h>
+#include <sys/statfs.h>
 #include <sys/types.h>
 
 #include <cstddef>
@@ -20,8 +23,9 @@
 namespace bbsnap {
 
 // Passed as WriteOptions::file_ops, the object must outlive every writer
-// using it. Writers running on several threads may share one object, which
-// must then be safe to call concurrently (the default is).
+// using it; passed as OpenOptions::file_ops, every Snapshot opened with it.
+// Writers and snapshots running on several threads may share one object,
+// which must then be safe to call concurrently (the default is).
 class FileOps {
  public:
   virtual ~FileOps() = default;
@@ -63,6 +67,21 @@ class FileOps {
   // removing it. EWOULDBLOCK on a named temporary file just created makes
   // the writer try another name.
   virtual int flock(int fd, int operation) const;
+
+  // ---- the reader (Snapshot::open with OpenOptions::file_ops), in every
+  // load mode: map only opens and stats the file through these; read
+  // (OpenOptions::load) reads it with pread too. The writer calls none of
+  // them.
+  // The snapshot file, O_RDONLY | O_CLOEXEC.
+  virtual int open_for_reading(const char* path) const;
+  // Its size, and that it is a regular file.
+  virtual int fstat(int fd, struct stat* out) const;
+  // Its file system's type (f_type), for Load::automatic.
+  virtual int fstatfs(int fd, struct statfs* out) const;
+  // Read mode: the file's byte ranges, in pieces of at most 8 MiB. Short
+  // reads are continued and EINTR retried; a return of 0 before the range's
+  // end means the file ended there (it was truncated): a truncated error.
+  virtual ssize_t pread(int fd, void* data, std::size_t size, off_t offset) const;
 };
 
 // The real operating system calls. A static object: lives for the whole

@@ -1,5 +1,6 @@
-// Reading snapshots in place: a memory-mapped .bbsnap file, checked, with
-// zero-copy views and lookups into the mapping.
+// Reading snapshots in place: a .bbsnap file, memory-mapped or read into
+// memory (OpenOptions::load), checked, with zero-copy views and lookups into
+// it.
 //
 // Lifetimes: every pointer and span a Snapshot hands out (sections(),
 // bytes(), the fb:: views, SlotLookup::value, wire_state, subscribers, ...)
@@ -14,9 +15,8 @@
 // verified. bbsnap's writer never does either (it renames a new file over
 // the old one, and the mapping keeps the old one). Likewise, a page the
 // kernel cannot read from the disk (EIO) raises SIGBUS where it is touched,
-// as with any mapping: a file on failing storage or a network file system
-// that drops is better read into memory (Snapshot::from_bytes), where the
-// read reports the error.
+// as with any mapping. Load::read has neither hazard: it reads the file
+// with pread, and a failed or short read is an error value.
 //
 // Thread safety: a Snapshot's const methods may be called from any number of
 // threads at once, in every verification mode. In lazy mode threads that
@@ -32,6 +32,7 @@
 #include <string>
 #include <string_view>
 
+#include "bbsnap/file_ops.h"
 #include "bbsnap/format.h"
 #include "bbsnap/model.h"
 #include "bbsnap/status.h"
@@ -77,13 +78,44 @@ enum class Verification : std::uint8_t {
   // (FORMAT.md §7.2 without the two checksums and the zero gap before the
   // table); spec_version is read unverified. No accessor fails (except
   // invalid_argument), and check_section() returns success WITHOUT checking
-  // anything. For a file this process has just written or fully verified.
+  // anything (Load::read: but io or truncated from reading a section for
+  // the first time). For a file this process has just written or fully
+  // verified.
   // Reading a damaged file in this mode is undefined behaviour.
   trusted,
 };
 
+// How open() gets the file's bytes.
+enum class Load : std::uint8_t {
+  // mmap the file: nothing is copied, and a lookup costs the pages it
+  // touches. Right on a local disk. A page the kernel cannot read, or a
+  // truncation by another process, raises SIGBUS where it is touched.
+  map,
+  // pread the file into an anonymous buffer: full verification reads the
+  // whole file, in 8 MiB pieces; lazy and trusted read the header and the
+  // section table at open, then each section (the gap before it included,
+  // a slot chunk with all its values: one request per chunk, not one per
+  // value, since a round trip dominates on the file systems this is for)
+  // once, on the first access that touches it, keeping the file open
+  // until the Snapshot is destroyed. Costs one copy of what is read (and
+  // its memory); in exchange an EIO or a short read is an error value
+  // (io, or truncated if the file ended early), at open or from the
+  // accessor that needed the bytes, never a signal; and on network and
+  // FUSE file systems one large read replaces a round trip per page fault.
+  // bytes() holds zeros where lazy and trusted have not read yet.
+  read,
+  // read on network, cluster and FUSE file systems (statfs: NFS, SMB/CIFS,
+  // 9p, FUSE, CephFS, AFS, Lustre, GPFS, ...), map otherwise.
+  // Snapshot::load() says which was used.
+  automatic,
+};
+
 struct OpenOptions {
   Verification verification = Verification::full;
+  Load load = Load::automatic;
+  // The file operations open() performs (file_ops.h); nullptr: the real
+  // system calls. Must outlive the Snapshot.
+  const FileOps* file_ops = nullptr;
   // Restore refuses a snapshot stamped with any other spec_version
   // (spec_version_mismatch, naming the framework section at its metadata's
   // first byte), as the runtime's seed requires. Checked in every mode,
@@ -105,7 +137,7 @@ struct OpenOptions {
   // small file (a 1.1 MiB file: 94 us on one thread, 146 us on two; from
   // 64 MiB on, two threads verify 1.4x faster). 0: always `threads`.
   std::uint64_t bytes_per_thread = std::uint64_t{8} << 20;
-  // Read the whole file into the page cache while mapping it (MAP_POPULATE),
+  // Load::map: read the whole file into the page cache while mapping it (MAP_POPULATE),
   // for callers that will touch most of it and prefer one sequential read
   // to page faults. Access hints are set either way: sequential read-ahead
   // while fully verifying, random access (no read-ahead) for lazy and
@@ -128,8 +160,9 @@ struct SlotLookup {
 // Verification mode says. Move-only.
 class Snapshot {
  public:
-  // Maps `path` read-only and checks it as `options.verification` says.
-  // Errors: io (cannot open, stat or map; not a regular file), bad_magic,
+  // Maps or reads `path` (options.load) and checks it as
+  // `options.verification` says. Errors: io (cannot open, stat, statfs, map
+  // or read; not a regular file), bad_magic,
   // unsupported_format_version, unsupported_feature, truncated (including
   // an empty file), checksum_mismatch, nonzero_padding, malformed_section,
   // missing_section, spec_version_mismatch, limit_exceeded; each naming the
@@ -157,6 +190,9 @@ class Snapshot {
   // Framework.spec_version: equal to OpenOptions::expected_spec_version
   // when one was given, since open() refuses anything else.
   std::uint32_t spec_version() const;
+  // How the bytes were loaded: map or read, never automatic (what it
+  // chose). from_bytes: read (the bytes are the caller's, in memory).
+  Load load() const;
   // Checks section `index` (an index into sections()) now, as lazy mode does
   // on first access: the gap before it, its checksum, its FlatBuffer and
   // content rules (a slot chunk: the slot_index section first); not slot
@@ -179,7 +215,9 @@ class Snapshot {
   // error's text). "Not found" is a successful result (missing, nullptr,
   // nullopt), never an error. They fail only in lazy mode, with the error of
   // a section they touch (checksum_mismatch, nonzero_padding,
-  // malformed_section), or of the value's hash for slot().
+  // malformed_section), or of the value's hash for slot(); and, lazy or
+  // trusted with Load::read, with io or truncated when reading a section
+  // they touch for the first time fails (the next access reads it again).
   //
   // Touches slot_index, the one chunk that can hold `key`, and (lazy) the
   // value's hash.

@@ -27,7 +27,9 @@ namespace bbsnap {
 // a reader written from FORMAT.md refuses a bad file with the same code.
 enum class ErrorCode : std::uint8_t {
   // The operating system refused (open, stat, mmap, write, fsync, rename).
-  // No file offset (kNoOffset); the message has the path and errno text.
+  // No file offset (kNoOffset), except a failed read of Load::read, which
+  // names the section and the offset it was reading; the message has the
+  // path and errno text.
   io,
   bad_magic,                   // not a bbsnap file at all
   unsupported_format_version,  // a bbsnap file of a layout this build cannot read

@@ -76,6 +76,17 @@ bbsnap_status bbsnap_open_options_accept_any_spec_version(bbsnap_open_options* o
   });
 }
 
+bbsnap_status bbsnap_open_options_set_load(bbsnap_open_options* options, int load, bbsnap_error** error) {
+  return change(__func__, options, error, [&](const Call& call, bbsnap::OpenOptions& o) -> Status {
+    switch (load) {
+      case BBSNAP_LOAD_MAP: o.load = bbsnap::Load::map; return {};
+      case BBSNAP_LOAD_READ: o.load = bbsnap::Load::read; return {};
+      case BBSNAP_LOAD_AUTOMATIC: o.load = bbsnap::Load::automatic; return {};
+    }
+    return call.invalid("load " + std::to_string(load) + " is not map, read or automatic");
+  });
+}
+
 bbsnap_status bbsnap_open_options_set_prefault(bbsnap_open_options* options, bool prefault, bbsnap_error** error) {
   return change(__func__, options, error, [&](const Call&, bbsnap::OpenOptions& o) -> Status {
     o.prefault = prefault;

@@ -55,6 +55,14 @@ bbsnap_status bbsnap_snapshot_open_bytes(const void* bytes, size_t length, const
 
 void bbsnap_snapshot_free(bbsnap_snapshot* snapshot) { delete snapshot; }
 
+bbsnap_status bbsnap_snapshot_load(const bbsnap_snapshot* snapshot, int* load, bbsnap_error** error) {
+  return read(__func__, snapshot, error, [&](const Call& call, const Snapshot& s) -> Status {
+    if (Status st = call.outs(load); !st) return st;
+    *load = s.load() == bbsnap::Load::map ? BBSNAP_LOAD_MAP : BBSNAP_LOAD_READ;
+    return {};
+  });
+}
+
 bbsnap_status bbsnap_snapshot_spec_version(const bbsnap_snapshot* snapshot, uint32_t* spec_version,
                                            bbsnap_error** error) {
   return read(__func__, snapshot, error, [&](const Call& call, const Snapshot& s) -> Status {

@@ -1,8 +1,6 @@
 #include "container/mapped_file.h"
 
-#include <fcntl.h>
 #include <sys/mman.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -18,28 +16,11 @@ Error io_error(const std::string& what, const std::string& path, int err) {
 
 }  // namespace
 
-Result<MappedFile> MappedFile::open(const std::string& path, bool prefault) {
-  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return io_error("cannot open", path, errno);
-  struct stat st {};
-  if (::fstat(fd, &st) != 0) {
-    int err = errno;
-    ::close(fd);
-    return io_error("cannot stat", path, err);
-  }
-  if (!S_ISREG(st.st_mode)) {
-    ::close(fd);
-    return io_error("not a regular file:", path, EINVAL);
-  }
-  auto size = static_cast<std::size_t>(st.st_size);
-  if (size == 0) {  // mmap refuses length 0; the reader reports it as truncated
-    ::close(fd);
-    return MappedFile();
-  }
-  void* data = ::mmap(nullptr, size, PROT_READ, MAP_SHARED | (prefault ? MAP_POPULATE : 0), fd, 0);
-  int err = errno;
-  ::close(fd);  // the mapping keeps the file open
-  if (data == MAP_FAILED) return io_error("cannot map", path, err);
+Result<MappedFile> MappedFile::map(const FileHandle& file, bool prefault) {
+  auto size = static_cast<std::size_t>(file.size());
+  if (size == 0) return MappedFile();  // mmap refuses length 0; the reader reports it as truncated
+  void* data = ::mmap(nullptr, size, PROT_READ, MAP_SHARED | (prefault ? MAP_POPULATE : 0), file.fd(), 0);
+  if (data == MAP_FAILED) return io_error("cannot map", file.path(), errno);
   return MappedFile(static_cast<const std::uint8_t*>(data), size);
 }
 

@@ -7,13 +7,15 @@
 #include <string>
 
 #include "bbsnap/status.h"
+#include "container/file_handle.h"
 
 namespace bbsnap {
 
 class MappedFile {
  public:
   // `prefault`: populate the page tables (and read the file) up front.
-  static Result<MappedFile> open(const std::string& path, bool prefault);
+  // The mapping keeps the file open: the handle may be closed.
+  static Result<MappedFile> map(const FileHandle& file, bool prefault);
   MappedFile() = default;
   MappedFile(MappedFile&& other) noexcept;
   MappedFile& operator=(MappedFile&& other) noexcept;

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <mutex>
 #include <tuple>
 
 #include "common/boundary.h"
@@ -14,7 +15,21 @@ namespace bbsnap {
 
 using format::SectionKind;
 
+Status Snapshot::Impl::read_section(std::uint32_t index) const {
+  if (!reads_on_access || read_sections.contains(index)) return {};
+  std::lock_guard<std::mutex> lock(read_mutex);
+  if (read_sections.contains(index)) return {};
+  // The gap before the section too: lazy mode checks that it is zero.
+  const format::SectionEntry& entry = layout.entries[index];
+  if (Status s = loaded.read(layout.gap_start(index), entry.offset + entry.length, layout.section_name(index)); !s) {
+    return s;
+  }
+  read_sections.insert(index);
+  return {};
+}
+
 Status Snapshot::Impl::ensure(std::uint32_t index) const {
+  if (Status s = read_section(index); !s) return s;
   if (options.verification != Verification::lazy) return {};
   if (checked.contains(index)) return {};
   if (layout.entries[index].kind == static_cast<std::uint32_t>(SectionKind::slot_chunk)) {
@@ -32,6 +47,7 @@ Status Snapshot::Impl::check_spec_version() const {
   const std::uint32_t index = layout.index_of(SectionKind::framework);
   // Lazy mode checks what the read needs now and the rest of the framework
   // section on its first access, like every other section's.
+  if (Status s = read_section(index); !s) return s;
   if (options.verification == Verification::lazy) {
     will_read_metadata(index);
     if (Status s = verify_spec_version_field(layout, index); !s) return s;
@@ -66,19 +82,56 @@ Status check_verification(Verification verification) {
                        ", not full, lazy or trusted");
 }
 
-Result<std::unique_ptr<Snapshot::Impl>> open_impl(MappedFile mapping, std::span<const std::uint8_t> bytes,
-                                                  const OpenOptions& options) {
-  auto impl = std::make_unique<Snapshot::Impl>();
-  impl->mapping = std::move(mapping);
+// A Load outside the enum: refused, as a Verification outside it is.
+Status check_load(Load load) {
+  switch (load) {
+    case Load::map:
+    case Load::read:
+    case Load::automatic: return {};
+  }
+  return Error::of(ErrorCode::invalid_argument,
+                   "OpenOptions::load is " + std::to_string(static_cast<unsigned>(load)) + ", not map, read or automatic");
+}
+
+Result<Load> choose_load(Load wanted, const FileHandle& file) {
+  if (wanted != Load::automatic) return wanted;
+  Result<bool> remote = file.on_remote_file_system();
+  if (!remote) return std::move(remote).error();
+  return *remote ? Load::read : Load::map;
+}
+
+// Load::read, lazy and trusted: what open_impl parses before any section,
+// the header now and (after it is parsed) the table with the gap before it.
+// That gap is under 64 bytes in any file whose table parses (the table
+// starts at the next 64-byte boundary after the last section).
+Status read_header(const LoadedFile& loaded) {
+  return loaded.read(0, std::min<std::uint64_t>(sizeof(format::Header), loaded.bytes().size()), "header");
+}
+Status read_table(const LoadedFile& loaded, const format::Header& header) {
+  const std::uint64_t from = std::max<std::uint64_t>(sizeof(format::Header), header.table_offset - format::kAlignment);
+  return loaded.read(from, loaded.bytes().size(), "section_table");
+}
+
+// `impl` holds the mapping or the loaded file (or neither: from_bytes), and
+// `bytes` the whole file in it.
+Result<std::unique_ptr<Snapshot::Impl>> open_impl(std::unique_ptr<Snapshot::Impl> impl,
+                                                  std::span<const std::uint8_t> bytes, const OpenOptions& options) {
   impl->options = options;
   const bool verify_checksums = options.verification != Verification::trusted;
+  if (impl->reads_on_access) {
+    if (Status s = read_header(impl->loaded); !s) return std::move(s).error();
+  }
   Result<format::Header> header = parse_header(bytes, verify_checksums);
   if (!header) return std::move(header).error();
   // The table, at the end of the file, is what every mode reads next.
   impl->mapping.will_need(header->table_offset, bytes.size());
+  if (impl->reads_on_access) {
+    if (Status s = read_table(impl->loaded, *header); !s) return std::move(s).error();
+  }
   Result<Layout> layout = parse_layout(bytes, *header, verify_checksums, section_catalog());
   if (!layout) return std::move(layout).error();
   impl->layout = *layout;
+  if (impl->reads_on_access) impl->read_sections = CheckedSections(impl->layout.entries.size());
   switch (options.verification) {
     case Verification::full: {
       // A fresh mapping is faulted in first, in file order, for read-ahead.
@@ -99,6 +152,38 @@ Result<std::unique_ptr<Snapshot::Impl>> open_impl(MappedFile mapping, std::span<
   return impl;
 }
 
+Result<std::unique_ptr<Snapshot::Impl>> open_mapped(const FileHandle& file, const OpenOptions& options) {
+  Result<MappedFile> mapping = MappedFile::map(file, options.prefault);
+  if (!mapping) return std::move(mapping).error();
+  if (options.verification == Verification::full) {
+    mapping->advise_sequential();
+  } else {
+    mapping->advise_random();
+  }
+  auto impl = std::make_unique<Snapshot::Impl>();
+  impl->load = Load::map;
+  impl->mapping = std::move(*mapping);
+  std::span<const std::uint8_t> bytes = impl->mapping.bytes();
+  return open_impl(std::move(impl), bytes, options);
+}
+
+Result<std::unique_ptr<Snapshot::Impl>> open_read(FileHandle file, const OpenOptions& options) {
+  Result<LoadedFile> loaded = LoadedFile::reserve(std::move(file), options.verification == Verification::full);
+  if (!loaded) return std::move(loaded).error();
+  auto impl = std::make_unique<Snapshot::Impl>();
+  impl->load = Load::read;
+  impl->loaded = std::move(*loaded);
+  std::span<const std::uint8_t> bytes = impl->loaded.bytes();
+  if (options.verification == Verification::full) {
+    // Everything, then verified as from_bytes would: nothing is read later.
+    if (Status s = impl->loaded.read(0, bytes.size(), "file"); !s) return std::move(s).error();
+    impl->loaded.close_file();
+  } else {
+    impl->reads_on_access = true;
+  }
+  return open_impl(std::move(impl), bytes, options);
+}
+
 }  // namespace
 
 Snapshot::Snapshot(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
@@ -109,15 +194,13 @@ Snapshot::~Snapshot() = default;
 Result<Snapshot> Snapshot::open(const std::string& path, const OpenOptions& options) {
   return guarded("opening a snapshot", [&]() -> Result<Snapshot> {
     if (Status s = check_verification(options.verification); !s) return std::move(s).error();
-    Result<MappedFile> mapping = MappedFile::open(path, options.prefault);
-    if (!mapping) return std::move(mapping).error();
-    if (options.verification == Verification::full) {
-      mapping->advise_sequential();
-    } else {
-      mapping->advise_random();
-    }
-    std::span<const std::uint8_t> bytes = mapping->bytes();
-    Result<std::unique_ptr<Impl>> impl = open_impl(std::move(*mapping), bytes, options);
+    if (Status s = check_load(options.load); !s) return std::move(s).error();
+    Result<FileHandle> file = FileHandle::open(path, options.file_ops ? *options.file_ops : posix_file_ops());
+    if (!file) return std::move(file).error();
+    Result<Load> load = choose_load(options.load, *file);
+    if (!load) return std::move(load).error();
+    Result<std::unique_ptr<Impl>> impl =
+        *load == Load::map ? open_mapped(*file, options) : open_read(std::move(*file), options);
     if (!impl) return std::move(impl).error();
     return Snapshot(std::move(*impl));
   });
@@ -129,7 +212,7 @@ Result<Snapshot> Snapshot::from_bytes(std::span<const std::uint8_t> bytes, const
   }
   return guarded("opening a snapshot", [&]() -> Result<Snapshot> {
     if (Status s = check_verification(options.verification); !s) return std::move(s).error();
-    Result<std::unique_ptr<Impl>> impl = open_impl(MappedFile(), bytes, options);
+    Result<std::unique_ptr<Impl>> impl = open_impl(std::make_unique<Impl>(), bytes, options);
     if (!impl) return std::move(impl).error();
     return Snapshot(std::move(*impl));
   });
@@ -138,6 +221,7 @@ Result<Snapshot> Snapshot::from_bytes(std::span<const std::uint8_t> bytes, const
 const format::Header& Snapshot::header() const { return impl_->layout.header; }
 std::span<const format::SectionEntry> Snapshot::sections() const { return impl_->layout.entries; }
 std::span<const std::uint8_t> Snapshot::bytes() const { return impl_->layout.file; }
+Load Snapshot::load() const { return impl_->load; }
 std::uint32_t Snapshot::spec_version() const {
   return section_root<fb::Framework>(impl_->layout, impl_->layout.index_of(SectionKind::framework))->spec_version();
 }

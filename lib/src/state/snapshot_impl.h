@@ -5,9 +5,11 @@
 #include <atomic>
 #include <cstdint>
 #include <memory>
+#include <mutex>
 
 #include "bbsnap/reader.h"
 #include "container/container.h"
+#include "container/loaded_file.h"
 #include "container/mapped_file.h"
 #include "state/verify.h"
 
@@ -31,12 +33,24 @@ class CheckedSections {
 };
 
 struct Snapshot::Impl {
-  MappedFile mapping;  // unmapped for from_bytes: the caller owns the bytes
+  MappedFile mapping;  // Load::map only
+  LoadedFile loaded;   // Load::read only (neither: from_bytes, the caller owns the bytes)
   Layout layout;
   OpenOptions options;
+  Load load = Load::read;  // what open() chose
   mutable CheckedSections checked;  // lazy mode only
+  // Load::read in lazy and trusted mode: which sections have been read.
+  // Set once a section's read succeeded, under read_mutex (reads are rare,
+  // once per section, and long: one lock is enough); a failed read leaves
+  // it clear, and the next access reads again.
+  mutable CheckedSections read_sections;
+  mutable std::mutex read_mutex;
+  bool reads_on_access = false;
 
+  // Section `index`'s bytes are in layout.file (Load::read: read now if
+  // they are not yet), then, lazy mode, checked.
   Status ensure(std::uint32_t index) const;
+  Status read_section(std::uint32_t index) const;
   template <typename Root>
   Result<const Root*> root(format::SectionKind kind) const {
     return root_at<Root>(layout.index_of(kind));
