@@ -15,9 +15,7 @@ Status spent() { return Error::of(ErrorCode::invalid_argument, "this file failed
 
 Result<AtomicFile> AtomicFile::create(const std::string& path, const AtomicFileOptions& options) {
   return guarded("creating a file", [&]() -> Result<AtomicFile> {
-    if (options.file_mode && (*options.file_mode & ~mode_t{0777}) != 0) {
-      return Error::of(ErrorCode::invalid_argument, "file_mode must be permission bits, at most 0777");
-    }
+    if (Status s = check_file_mode(options.file_mode); !s) return std::move(s).error();
     const FileOps& ops = options.file_ops ? *options.file_ops : posix_file_ops();
     Result<std::unique_ptr<AtomicFileSink>> sink = AtomicFileSink::create(path, ops, options.durable, options.file_mode);
     if (!sink) return std::move(sink).error();

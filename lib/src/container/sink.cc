@@ -86,6 +86,13 @@ AlignedBuffer fresh_buffer(std::size_t size) {
 
 }  // namespace
 
+Status check_file_mode(std::optional<mode_t> file_mode) {
+  if (file_mode && (*file_mode & ~mode_t{0777}) != 0) {
+    return Error::of(ErrorCode::invalid_argument, "file_mode must be permission bits, at most 0777");
+  }
+  return {};
+}
+
 MemorySink::MemorySink(std::size_t capacity) : buffer_(fresh_buffer(capacity)) {}
 
 Status MemorySink::append(std::span<const std::uint8_t> bytes) {

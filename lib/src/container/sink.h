@@ -58,6 +58,11 @@ class MemorySink final : public Sink {
 // fallback). Either way it is locked while it has a name, and a new sink
 // first removes the temporaries of dead writers (stale_temps.h).
 // Destroyed without a successful commit, it removes its temporary file.
+// A file_mode for AtomicFileSink::create: permission bits only (at most
+// 0777), else invalid_argument. Callers check it with their other options,
+// before anything touches the file system.
+Status check_file_mode(std::optional<mode_t> file_mode);
+
 class AtomicFileSink final : public Sink {
  public:
   // file_mode: the new file's exact permission bits; nullopt keeps those of

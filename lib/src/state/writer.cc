@@ -55,10 +55,7 @@ Status check_options(const WriteOptions& options) {
   if (options.slots_per_chunk == 0 || options.slots_per_chunk > kMaxSlotsPerChunk) {
     return invalid("slots_per_chunk must be between 1 and " + std::to_string(kMaxSlotsPerChunk));
   }
-  if (options.file_mode && (*options.file_mode & ~mode_t{0777}) != 0) {
-    return invalid("file_mode must be permission bits, at most 0777");
-  }
-  return {};
+  return check_file_mode(options.file_mode);
 }
 
 }  // namespace
@@ -139,9 +136,9 @@ Status SnapshotWriter::Impl::finish(const TransientSnapshot& rest) {
 // What writer.h's SnapshotWriter lets the library's own writers do: build a
 // writer on any sink and feed it a whole model.
 struct detail::WriterAccess {
-  // A writer into `sink`, its container begun.
+  // A writer into `sink`, its container begun; `options` already checked
+  // (check_options), before anything was allocated or created for them.
   static Result<SnapshotWriter> make(std::unique_ptr<Sink> sink, const WriteOptions& options) {
-    if (Status s = check_options(options); !s) return std::move(s).error();
     auto impl = std::make_unique<SnapshotWriter::Impl>(std::move(sink), options);
     if (Status s = impl->container.begin(); !s) return std::move(s).error();
     return SnapshotWriter(std::move(impl));
@@ -198,6 +195,7 @@ std::size_t file_bytes_estimate(const TransientSnapshot& state, const WriteOptio
 }
 
 Result<AlignedBuffer> encode_in_memory(const TransientSnapshot& state, const WriteOptions& options) {
+  if (Status s = check_options(options); !s) return std::move(s).error();
   auto owned = std::make_unique<MemorySink>(file_bytes_estimate(state, options));
   MemorySink* memory = owned.get();
   Result<SnapshotWriter> writer = detail::WriterAccess::make(std::move(owned), options);
