@@ -46,22 +46,30 @@ AtomicFileOptions on_path(bool named) {
 
 const char* path_name(bool named) { return named ? "named temporary file" : "unnamed temporary file where supported"; }
 
+// A directory holding out.txt with the bytes "old", the destination of the
+// AtomicFile under test.
+struct OldDestination {
+  TempDir dir;
+  std::string path = dir.file("out.txt");
+  OldDestination() { write_file(path, vector_of("old")); }
+  bool holds(std::string_view text) const { return read_file(path) == vector_of(text); }
+  bool alone() const { return dir.entries() == std::vector<std::string>{"out.txt"}; }
+};
+
 }  // namespace
 
 TEST_CASE("AtomicFile: the destination holds the old bytes until commit, the new ones after, and nothing else is left") {
   for (const bool named : {false, true}) {
     INFO(path_name(named));
-    TempDir dir;
-    const std::string path = dir.file("out.txt");
-    write_file(path, {'o', 'l', 'd'});
-    auto file = AtomicFile::create(path, on_path(named));
+    OldDestination out;
+    auto file = AtomicFile::create(out.path, on_path(named));
     REQUIRE_OK(file);
     REQUIRE_OK(file->append(bytes_of("new ")));
     REQUIRE_OK(file->append(bytes_of("content")));
-    CHECK(read_file(path) == std::vector<std::uint8_t>{'o', 'l', 'd'});
+    CHECK(out.holds("old"));
     REQUIRE_OK(file->commit());
-    CHECK(read_file(path) == vector_of("new content"));
-    CHECK(dir.entries() == std::vector<std::string>{"out.txt"});
+    CHECK(out.holds("new content"));
+    CHECK(out.alone());
 
     // Committed: it takes nothing more, and says so.
     auto more = file->append(bytes_of("x"));
@@ -74,18 +82,16 @@ TEST_CASE("AtomicFile: the destination holds the old bytes until commit, the new
 TEST_CASE("AtomicFile: destroyed without commit, the destination keeps its bytes and the temporary is gone") {
   for (const bool named : {false, true}) {
     INFO(path_name(named));
-    TempDir dir;
-    const std::string path = dir.file("out.txt");
-    write_file(path, {'o', 'l', 'd'});
+    OldDestination out;
     {
-      auto file = AtomicFile::create(path, on_path(named));
+      auto file = AtomicFile::create(out.path, on_path(named));
       REQUIRE_OK(file);
       REQUIRE_OK(file->append(bytes_of("abandoned")));
       AtomicFile moved = std::move(*file);  // the moved-from one refuses, the new owner abandons
       CHECK(file->append(bytes_of("x")).error().code == ErrorCode::invalid_argument);
     }
-    CHECK(read_file(path) == std::vector<std::uint8_t>{'o', 'l', 'd'});
-    CHECK(dir.entries() == std::vector<std::string>{"out.txt"});
+    CHECK(out.holds("old"));
+    CHECK(out.alone());
   }
 }
 

@@ -33,6 +33,13 @@ Bytes encode(const TransientSnapshot& state, std::uint32_t slots_per_chunk);
 // The names errors use, spelled out here rather than taken from the library.
 std::string kind_name(std::uint32_t kind);
 
+// How an error in the k-th section table entry is named: its section name and
+// the entry's byte offset in the file.
+inline std::string table_entry_name(std::uint64_t k) { return "section_table[" + std::to_string(k) + "]"; }
+inline std::uint64_t table_entry_offset(const format::Header& h, std::uint64_t k) {
+  return h.table_offset + k * sizeof(format::SectionEntry);
+}
+
 // ---------------------------------------------------------------- opening
 
 struct Opened {

@@ -43,8 +43,8 @@ TEST_CASE("a section table entry pointing outside the file is refused") {
     const Header h = get_header(file.bytes);
     for (std::uint32_t k = 0; k < h.section_count; ++k) {
       INFO(file.name << ": section " << k);
-      const std::string name = "section_table[" + std::to_string(k) + "]";
-      const std::uint64_t entry_offset = h.table_offset + std::uint64_t{k} * sizeof(SectionEntry);
+      const std::string name = table_entry_name(k);
+      const std::uint64_t entry_offset = table_entry_offset(h, k);
       for (std::uint64_t offset : {std::uint64_t{file.bytes.size()}, format::align_up(file.bytes.size()) + 64,
                                    h.table_offset, k2Pow63, ~std::uint64_t{0} - 63}) {
         INFO("offset " << offset);
@@ -64,7 +64,7 @@ TEST_CASE("a section table entry pointing outside the file is refused") {
         } else if (end + extra > h.table_offset) {
           check_error(e, ErrorCode::malformed_section, name, entry_offset);  // runs into the table
         } else {
-          check_error(e, ErrorCode::malformed_section, "section_table[" + std::to_string(k + 1) + "]");
+          check_error(e, ErrorCode::malformed_section, table_entry_name(k + 1));
         }
       }
     }
@@ -77,8 +77,8 @@ TEST_CASE("overlapping sections are refused") {
     for (std::uint32_t k = 1; k < h.section_count; ++k) {
       INFO(file.name << ": section " << k);
       const SectionEntry previous = get_entry(file.bytes, h.table_offset, k - 1);
-      const std::string name = "section_table[" + std::to_string(k) + "]";
-      const std::uint64_t entry_offset = h.table_offset + std::uint64_t{k} * sizeof(SectionEntry);
+      const std::string name = table_entry_name(k);
+      const std::uint64_t entry_offset = table_entry_offset(h, k);
       // Starts where the previous one starts, or 64 bytes before its own start.
       check_error(refusal(with_entry(file.bytes, k, [&](SectionEntry& e) { e.offset = previous.offset; })),
                   ErrorCode::malformed_section, name, entry_offset);
@@ -98,8 +98,8 @@ TEST_CASE("lengths of 2^63 are refused") {
     const Header h = get_header(file.bytes);
     for (std::uint32_t k = 0; k < h.section_count; ++k) {
       INFO(file.name << ": section " << k);
-      const std::string name = "section_table[" + std::to_string(k) + "]";
-      const std::uint64_t entry_offset = h.table_offset + std::uint64_t{k} * sizeof(SectionEntry);
+      const std::string name = table_entry_name(k);
+      const std::uint64_t entry_offset = table_entry_offset(h, k);
       check_error(refusal(with_entry(file.bytes, k, [](SectionEntry& e) { e.length = k2Pow63; })),
                   ErrorCode::malformed_section, name, entry_offset);
       check_error(refusal(with_entry(file.bytes, k, [](SectionEntry& e) { e.payload_length = k2Pow63; })),
@@ -186,7 +186,7 @@ TEST_CASE("a duplicated or missing section is refused") {
   std::vector<Piece> duplicated = pieces;
   duplicated.insert(duplicated.begin() + bus + 1, pieces[bus]);
   check_error(refusal(assemble(duplicated, SectionChecksums::reseal)), ErrorCode::malformed_section,
-              "section_table[" + std::to_string(bus + 1) + "]");
+              table_entry_name(bus + 1));
 
   for (std::uint32_t kind = 1; kind <= 10; ++kind) {
     if (kind == 7) continue;

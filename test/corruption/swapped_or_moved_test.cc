@@ -160,8 +160,8 @@ TEST_CASE("a section moved away from the end of the previous one is refused") {
       h.file_length = moved.size();
       put_header(moved, h);
       reseal(moved, h.table_offset);
-      check_error(refusal(moved), ErrorCode::malformed_section, "section_table[" + std::to_string(k) + "]",
-                  h.table_offset + std::uint64_t{k} * sizeof(SectionEntry));
+      check_error(refusal(moved), ErrorCode::malformed_section, table_entry_name(k),
+                  table_entry_offset(h, k));
     }
   }
 }

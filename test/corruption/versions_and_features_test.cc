@@ -95,9 +95,9 @@ TEST_CASE("an unknown optional section kind is skipped, an unknown required one 
     with_unknown[at].entry.flags = format::kSectionRequired;
     const Bytes required = assemble(with_unknown, SectionChecksums::reseal);
     const std::uint64_t entry_offset = get_header(required).table_offset + std::uint64_t{at} * sizeof(SectionEntry);
-    check_error(refusal(required), ErrorCode::unsupported_feature, "section_table[" + std::to_string(at) + "]",
+    check_error(refusal(required), ErrorCode::unsupported_feature, table_entry_name(at),
                 entry_offset);
-    check_error(refusal(required, lazy()), ErrorCode::unsupported_feature, "section_table[" + std::to_string(at) + "]",
+    check_error(refusal(required, lazy()), ErrorCode::unsupported_feature, table_entry_name(at),
                 entry_offset);
   }
   // An unknown section between two slot chunks splits them.
@@ -105,7 +105,7 @@ TEST_CASE("an unknown optional section kind is skipped, an unknown required one 
   std::vector<Piece> split_chunks = pieces;
   split_chunks.insert(split_chunks.begin() + first_chunk + 1, unknown);
   check_error(refusal(assemble(split_chunks, SectionChecksums::reseal)), ErrorCode::malformed_section,
-              "section_table[" + std::to_string(first_chunk + 2) + "]");
+              table_entry_name(first_chunk + 2));
   // An unknown flag on a known section is refused.
   check_error(refusal(with_entry(file, 0, [](SectionEntry& e) { e.flags |= 2; })), ErrorCode::unsupported_feature,
               "section_table[0]", get_header(file).table_offset + 4);
