@@ -65,6 +65,7 @@
 
 #include "alt.h"
 #include "bbsnap/aligned_buffer.h"
+#include "bbsnap/checkpoints.h"
 #include "bbsnap/json.h"
 #include "bbsnap/reader.h"
 #include "bbsnap/writer.h"
@@ -1069,6 +1070,69 @@ void BM_WriteSnapshot(State& st, Fixture& f) { write_whole(st, f, false); }
 void BM_WriteSnapshotNew(State& st, Fixture& f) { write_whole(st, f, false, false); }
 void BM_WriteSnapshotDurable(State& st, Fixture& f) { write_whole(st, f, true); }
 
+// ---------------------------------------------------------------- checkpoint directory
+
+// A checkpoint directory of `generations` generations of the state, made
+// untimed; removed with its benchmark.
+class CheckpointDir {
+ public:
+  CheckpointDir(const Fixture& f, unsigned generations) : dir_(g_dir + "/ckpt_" + f.name()) {
+    std::filesystem::remove_all(dir_);
+    std::filesystem::create_directory(dir_);
+    Result<CheckpointWriter> w = CheckpointWriter::open(dir_, {.keep = generations, .write = {.durable = false}});
+    if (!w) die("CheckpointWriter::open", w.error());
+    for (unsigned g = 0; g < generations; ++g) {
+      Result<CommitReport> r = w->commit(f.model());
+      if (!r) die("commit", r.error());
+      newest_ = r->committed.path;
+    }
+  }
+  ~CheckpointDir() { std::filesystem::remove_all(dir_); }
+  const std::string& dir() const { return dir_; }
+  const std::string& newest() const { return newest_; }
+
+ private:
+  std::string dir_, newest_;
+};
+
+// restore_newest (list the directory, open the newest in full) vs opening
+// that generation directly: the price of finding it. Warm, one thread.
+void BM_PairRestoreNewestOpenFull(State& st, Fixture& f) {
+  const CheckpointDir ckpt(f, 3);
+  const OpenOptions full{.verification = Verification::full, .threads = 1};
+  paired(
+      st, f,
+      [&] {
+        Result<std::optional<RestoredGeneration>> r = restore_newest(ckpt.dir(), full);
+        if (!r) die("restore_newest", r.error());
+        if (!r->has_value()) die("restore_newest: no generation in " + ckpt.dir());
+        benchmark::DoNotOptimize((*r)->snapshot.bytes().data());
+      },
+      [&] { benchmark::DoNotOptimize(open_snapshot(ckpt.newest(), full).bytes().data()); });
+}
+
+// commit (list, write the next generation durably, retention over the
+// newest three: lazy opens, one removal) vs the durable write_snapshot over
+// a file that it performs. Writeback settled, untimed, before each.
+void BM_PairCommitWriteDurable(State& st, Fixture& f) {
+  const CheckpointDir ckpt(f, 3);
+  Result<CheckpointWriter> writer = CheckpointWriter::open(ckpt.dir(), {.keep = 3, .write = {}});
+  if (!writer) die("CheckpointWriter::open", writer.error());
+  const std::string path = g_dir + "/w_commit_ref.bbsnap";
+  paired(
+      st, f,
+      [&] {
+        Result<CommitReport> r = writer->commit(f.model());
+        if (!r) die("commit", r.error());
+        if (r->prune_error) die("commit's retention", *r->prune_error);
+      },
+      [&] {
+        if (Status s = write_snapshot(path, f.model()); !s) die("write_snapshot", s.error());
+      },
+      [] { settle_writeback(); });
+  ::unlink(path.c_str());
+}
+
 // `replace` as for write_whole.
 void write_streaming(State& st, Fixture& f, bool durable, bool replace = true) {
   const std::string path = g_dir + "/w_stream.bbsnap";
@@ -1454,6 +1518,8 @@ const Bench kBenches[] = {
     {"BM_EncodeSnapshot", BM_EncodeSnapshot, 0},
     {"BM_WriteSyscallFsync", BM_WriteSyscallFsync, 0},
     {"BM_WriteSnapshotDurable", BM_WriteSnapshotDurable, 0},
+    {"BM_PairCommitWriteDurable", BM_PairCommitWriteDurable, 0},
+    {"BM_PairRestoreNewestOpenFull", BM_PairRestoreNewestOpenFull, 0},
     {"BM_WriteStreamingDurable", BM_WriteStreamingDurable, 0},
     // alternatives
     {"BM_FlatBufBuild", BM_FlatBufBuild, kFlatBuf},

@@ -113,7 +113,7 @@ json info_json(const std::string& snapshot) {
 TEST_CASE("--help explains every command with an example, --version names the version", "[cli]") {
   RunResult top = run_bbsnap({"--help"});
   CHECK_EXIT(top, 0);
-  for (const char* command : {"pack", "dump", "verify", "info", "diff"}) {
+  for (const char* command : {"pack", "dump", "verify", "info", "diff", "checkpoints"}) {
     CHECK(top.out.find(command) != std::string::npos);
     RunResult help = run_bbsnap({command, "--help"});
     CHECK_EXIT(help, 0);

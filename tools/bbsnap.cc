@@ -1,6 +1,7 @@
 // bbsnap: the command-line tool for .bbsnap snapshot files. Each command lives
-// in its own file (pack.cc, dump.cc, verify.cc, info.cc, diff.cc); this one
-// parses the command line and maps every failure to the common exit codes.
+// in its own file (pack.cc, dump.cc, verify.cc, info.cc, diff.cc,
+// checkpoints.cc); this one parses the command line and maps every failure
+// to the common exit codes.
 #include <csignal>
 #include <cstdio>
 #include <exception>
@@ -31,6 +32,7 @@ constexpr const char* kFooter =
     "  bbsnap info checkpoint.bbsnap --json\n"
     "  bbsnap dump checkpoint.bbsnap -o state.json\n"
     "  bbsnap diff old.bbsnap new.bbsnap\n"
+    "  bbsnap checkpoints commit ckpt/ state.json --keep 3\n"
     "`bbsnap COMMAND --help` explains each command.";
 
 // The innermost command the user named, for "bbsnap pack: ..." messages.
@@ -59,6 +61,7 @@ int main(int argc, char** argv) {
   add_verify_command(app, exit_code);
   add_info_command(app, exit_code);
   add_diff_command(app, exit_code);
+  add_checkpoints_command(app, exit_code);
   app.footer(kFooter);  // after the commands: a subcommand copies its parent's footer when added
 
   try {

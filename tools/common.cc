@@ -9,7 +9,7 @@
 
 namespace bbsnap::tool {
 
-int fail(std::string_view command, int code, std::string_view message) {
+void tell(std::string_view command, std::string_view message) {
   std::string line = "bbsnap ";
   line += command;
   line += ": ";
@@ -18,6 +18,10 @@ int fail(std::string_view command, int code, std::string_view message) {
   line += '\n';
   std::fflush(stdout);
   std::fputs(line.c_str(), stderr);
+}
+
+int fail(std::string_view command, int code, std::string_view message) {
+  tell(command, message);
   return code;
 }
 

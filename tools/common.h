@@ -7,6 +7,7 @@
 #include <string>
 #include <string_view>
 
+#include "bbsnap/model.h"
 #include "bbsnap/reader.h"
 #include "bbsnap/status.h"
 
@@ -25,7 +26,9 @@ enum Exit : int {
                  // unwritable destination, out of memory (the data may be fine)
 };
 
-// Prints "bbsnap COMMAND: MESSAGE" as one line on standard error; returns `code`.
+// Prints "bbsnap COMMAND: MESSAGE" as one line on standard error.
+void tell(std::string_view command, std::string_view message);
+// tell(command, message); returns `code`.
 int fail(std::string_view command, int code, std::string_view message);
 
 // The exit status for a library error: io, out_of_memory (and
@@ -48,6 +51,13 @@ Result<Snapshot> open_snapshot(const std::string& path, Verification verificatio
                                std::optional<std::uint32_t> expected_spec_version = std::nullopt,
                                Load load = Load::automatic);
 
+// Reads the state document `input` ("-": standard input) into `out`, refusing
+// one longer than `max_input` bytes. On failure reports it as `command` and
+// returns the exit status (kUsage: cannot read it; kInvalid: not a valid
+// state document); kOk otherwise.
+int read_state_document(std::string_view command, const std::string& input, std::uint64_t max_input,
+                        TransientSnapshot& out);
+
 // `--load map|read|auto` on a command that opens snapshots, into `load`.
 void add_load_option(CLI::App& command, Load& load);
 // "map", "read", "auto".
@@ -60,5 +70,6 @@ void add_dump_command(CLI::App& app, int& exit_code);
 void add_verify_command(CLI::App& app, int& exit_code);
 void add_info_command(CLI::App& app, int& exit_code);
 void add_diff_command(CLI::App& app, int& exit_code);
+void add_checkpoints_command(CLI::App& app, int& exit_code);
 
 }  // namespace bbsnap::tool

@@ -1,10 +1,5 @@
 // bbsnap pack STATE.json OUT.bbsnap: a state document to a snapshot file.
-#include <fcntl.h>
-#include <unistd.h>
-
-#include <cerrno>
 #include <cstdint>
-#include <cstring>
 #include <memory>
 #include <string>
 
@@ -27,32 +22,10 @@ struct PackOptions {
 
 int run(const PackOptions& options) {
   if (options.output == "-") return fail(kName, kUsage, "OUT must be a file: a snapshot is written atomically");
-  const bool stdin_input = options.input == "-";
-  const int fd = stdin_input ? STDIN_FILENO : ::open(options.input.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return fail(kName, kUsage, "cannot open " + options.input + ": " + std::strerror(errno));
-  Result<TransientSnapshot> state = json::read_state(fd, {.max_bytes = options.max_input});
-  if (!stdin_input) ::close(fd);
-
-  const std::string source = stdin_input ? "<stdin>" : options.input;
-  if (!state) {
-    const Error& e = state.error();
-    switch (e.code) {
-      case ErrorCode::io:  // EISDIR for a directory
-        return fail(kName, kUsage, "cannot read " + (stdin_input ? std::string("standard input") : options.input) +
-                                       ": " + e.message);
-      case ErrorCode::out_of_memory:
-        return fail(kName, kUsage, source + ": " + e.message);
-      case ErrorCode::limit_exceeded:
-        return fail(kName, kInvalid, source + ": " + e.message + " (--max-input)");
-      default: {
-        // The message starts with the JSON path; a syntax error adds where it is.
-        std::string where = e.offset == kNoOffset ? "" : " (byte " + std::to_string(e.offset) + ")";
-        return fail(kName, kInvalid, source + ": " + e.message + where);
-      }
-    }
-  }
+  TransientSnapshot state;
+  if (int code = read_state_document(kName, options.input, options.max_input, state); code != kOk) return code;
   // Atomic and durable: OUT holds its old content or the whole new snapshot.
-  if (Status s = write_snapshot(options.output, *state); !s) return fail(kName, options.output, s.error());
+  if (Status s = write_snapshot(options.output, state); !s) return fail(kName, options.output, s.error());
   return kOk;
 }
 
