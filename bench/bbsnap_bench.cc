@@ -1112,8 +1112,10 @@ void BM_PairRestoreNewestOpenFull(State& st, Fixture& f) {
 }
 
 // commit (list, write the next generation durably, retention over the
-// newest three: lazy opens, one removal) vs the durable write_snapshot over
-// a file that it performs. Writeback settled, untimed, before each.
+// newest three: lazy opens of the two older ones, the removal of the
+// oldest) vs the durable write_snapshot to a new file that it performs.
+// Writeback settled, and the reference's previous file removed, untimed,
+// before each.
 void BM_PairCommitWriteDurable(State& st, Fixture& f) {
   const CheckpointDir ckpt(f, 3);
   Result<CheckpointWriter> writer = CheckpointWriter::open(ckpt.dir(), {.keep = 3, .write = {}});
@@ -1129,7 +1131,10 @@ void BM_PairCommitWriteDurable(State& st, Fixture& f) {
       [&] {
         if (Status s = write_snapshot(path, f.model()); !s) die("write_snapshot", s.error());
       },
-      [] { settle_writeback(); });
+      [&] {
+        ::unlink(path.c_str());
+        settle_writeback();
+      });
   ::unlink(path.c_str());
 }
 

@@ -22,7 +22,8 @@
 //   are evidence, and cost no data), and removes only generations older than
 //   that. A generation counts as intact when its header and section table
 //   verify (Verification::lazy, any spec_version: two small reads), or,
-//   with `Retention::full`, when every byte verifies. Fewer intact
+//   with `Retention::full`, when every byte verifies; the generation a
+//   commit has just written counts as intact without a check. Fewer intact
 //   generations than `keep`: nothing is removed.
 // - Crash safety. A commit writes its generation completely, durably,
 //   before it removes anything; a removal only ever takes generations older

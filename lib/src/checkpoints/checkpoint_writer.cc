@@ -68,15 +68,23 @@ struct CheckpointWriter::Impl {
     if (Status s = check_keep(keep); !s) return std::move(s).error();
     Result<std::vector<Generation>> generations = list_generations(dir);
     if (!generations) return std::move(generations).error();
+    return retain(*generations, keep, /*newest_is_known_intact=*/false);
+  }
+
+  // Retention over `generations` (newest first). The generation a commit
+  // has just written is intact by construction: not opened again.
+  Result<PruneReport> retain(const std::vector<Generation>& generations, std::uint32_t keep,
+                             bool newest_is_known_intact) {
     PruneReport report;
     std::size_t kept = 0;  // generations[0, kept) stay
-    while (kept < generations->size() && report.intact_kept < keep) {
-      if (is_intact((*generations)[kept], options.retention, ops())) ++report.intact_kept;
+    while (kept < generations.size() && report.intact_kept < keep) {
+      const bool known = kept == 0 && newest_is_known_intact;
+      if (known || is_intact(generations[kept], options.retention, ops())) ++report.intact_kept;
       ++kept;
     }
     if (report.intact_kept < keep) return report;  // too few intact ones: keep everything
-    for (std::size_t i = generations->size(); i-- > kept;) {
-      const Generation& g = (*generations)[i];
+    for (std::size_t i = generations.size(); i-- > kept;) {
+      const Generation& g = generations[i];
       if (ops().unlink(g.path.c_str()) != 0 && errno != ENOENT) return io_error("cannot remove", g.path, errno);
       report.removed.push_back(g);
     }
@@ -101,7 +109,10 @@ struct CheckpointWriter::Impl {
       report.committed.modified_unix_ns =
           static_cast<std::int64_t>(st.st_mtim.tv_sec) * 1'000'000'000 + st.st_mtim.tv_nsec;
     }
-    Result<PruneReport> pruned = prune(options.keep);
+    // The listing above plus the new generation: this writer holds the
+    // lock, so no other commit changed the directory meanwhile.
+    generations->insert(generations->begin(), report.committed);
+    Result<PruneReport> pruned = retain(*generations, options.keep, /*newest_is_known_intact=*/true);
     if (pruned) {
       report.pruned = std::move(pruned).value();
     } else {
