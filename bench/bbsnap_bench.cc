@@ -1133,6 +1133,7 @@ void BM_PairCommitWriteDurable(State& st, Fixture& f) {
       },
       [&] {
         ::unlink(path.c_str());
+        writer->wait_for_removals();  // the files the commit removed are freed before either side runs
         settle_writeback();
       });
   ::unlink(path.c_str());

@@ -22,8 +22,10 @@
 //   are evidence, and cost no data), and removes only generations older than
 //   that. A generation counts as intact when its header and section table
 //   verify (Verification::lazy, any spec_version: two small reads), or,
-//   with `Retention::full`, when every byte verifies; the generation a
-//   commit has just written counts as intact without a check. Fewer intact
+//   with `Retention::full`, when every byte verifies. A commit checks each
+//   generation once per CheckpointWriter (those it wrote itself: never),
+//   so that its retention costs a listing and the removal, not `keep`
+//   opens; prune() checks every generation it walks. Fewer intact
 //   generations than `keep`: nothing is removed.
 // - Crash safety. A commit writes its generation completely, durably,
 //   before it removes anything; a removal only ever takes generations older
@@ -143,6 +145,13 @@ class CheckpointWriter {
   // (listing, or the first removal that failed; those before it are done),
   // invalid_argument.
   Result<PruneReport> prune(std::uint32_t keep);
+
+  // Commit and prune remove a generation's name at once; the kernel frees
+  // the file (its pages and blocks: tens of milliseconds for a large one)
+  // when its last descriptor closes, which a background thread of this
+  // writer does, so that a commit does not wait for it. Returns once every
+  // file removed so far is freed; the destructor waits for it too.
+  void wait_for_removals();
 
   const std::string& dir() const;
 

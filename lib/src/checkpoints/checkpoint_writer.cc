@@ -7,8 +7,11 @@
 #include <cerrno>
 #include <cstring>
 #include <limits>
+#include <set>
+#include <tuple>
 
 #include "bbsnap/checkpoints.h"
+#include "checkpoints/deferred_close.h"
 #include "common/boundary.h"
 
 namespace bbsnap {
@@ -38,12 +41,19 @@ bool is_intact(const Generation& g, Retention retention, const FileOps& ops) {
   return Snapshot::open(g.path, options).ok();
 }
 
+using FileIdentity = std::tuple<std::uint64_t, std::uint64_t, std::int64_t>;
+FileIdentity identity_of(const Generation& g) { return {g.number, g.size, g.modified_unix_ns}; }
+
 }  // namespace
 
 struct CheckpointWriter::Impl {
   std::string dir;
   CheckpointOptions options;
   int lock_fd = -1;
+  DeferredClose removed_files;  // the last descriptors of removed generations
+  // Generations this writer committed or found intact among the kept ones,
+  // by number, size and mtime (a file replaced by hand differs in them).
+  std::set<FileIdentity> known_intact;
 
   const FileOps& ops() const { return ops_of(options.write); }
   ~Impl() {
@@ -68,27 +78,50 @@ struct CheckpointWriter::Impl {
     if (Status s = check_keep(keep); !s) return std::move(s).error();
     Result<std::vector<Generation>> generations = list_generations(dir);
     if (!generations) return std::move(generations).error();
-    return retain(*generations, keep, /*newest_is_known_intact=*/false);
+    return retain(*generations, keep, /*trust_known=*/false);
   }
 
-  // Retention over `generations` (newest first). The generation a commit
-  // has just written is intact by construction: not opened again.
-  Result<PruneReport> retain(const std::vector<Generation>& generations, std::uint32_t keep,
-                             bool newest_is_known_intact) {
+  // Retention over `generations` (newest first). With `trust_known` (a
+  // commit), a generation this writer wrote or already found intact counts
+  // as intact without being opened again: a commit's retention then costs
+  // one listing and the removal in the steady state, whatever `keep` is,
+  // not `keep` opens.
+  Result<PruneReport> retain(const std::vector<Generation>& generations, std::uint32_t keep, bool trust_known) {
     PruneReport report;
+    std::set<FileIdentity> still_known;
     std::size_t kept = 0;  // generations[0, kept) stay
     while (kept < generations.size() && report.intact_kept < keep) {
-      const bool known = kept == 0 && newest_is_known_intact;
-      if (known || is_intact(generations[kept], options.retention, ops())) ++report.intact_kept;
+      const Generation& g = generations[kept];
+      const FileIdentity id = identity_of(g);
+      if ((trust_known && known_intact.contains(id)) || is_intact(g, options.retention, ops())) {
+        ++report.intact_kept;
+        still_known.insert(id);
+      }
       ++kept;
     }
+    known_intact = std::move(still_known);
     if (report.intact_kept < keep) return report;  // too few intact ones: keep everything
     for (std::size_t i = generations.size(); i-- > kept;) {
       const Generation& g = generations[i];
-      if (ops().unlink(g.path.c_str()) != 0 && errno != ENOENT) return io_error("cannot remove", g.path, errno);
+      if (Status s = remove(g.path); !s) return std::move(s).error();
       report.removed.push_back(g);
     }
     return report;
+  }
+
+  // Removes the name at once and leaves freeing the file to removed_files
+  // (deferred_close.h). Where the file cannot be opened (gone, or no read
+  // permission), the unlink frees it itself. Not behind FileOps: the
+  // descriptor is only held, never read.
+  Status remove(const std::string& path) {
+    const int fd = ::open(path.c_str(), O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+    if (ops().unlink(path.c_str()) != 0 && errno != ENOENT) {
+      const int error = errno;
+      if (fd >= 0) ::close(fd);
+      return io_error("cannot remove", path, error);
+    }
+    if (fd >= 0) removed_files.close_later(fd);
+    return {};
   }
 
   Result<CommitReport> commit(const TransientSnapshot& state) {
@@ -112,7 +145,8 @@ struct CheckpointWriter::Impl {
     // The listing above plus the new generation: this writer holds the
     // lock, so no other commit changed the directory meanwhile.
     generations->insert(generations->begin(), report.committed);
-    Result<PruneReport> pruned = retain(*generations, options.keep, /*newest_is_known_intact=*/true);
+    known_intact.insert(identity_of(report.committed));  // intact by construction
+    Result<PruneReport> pruned = retain(*generations, options.keep, /*trust_known=*/true);
     if (pruned) {
       report.pruned = std::move(pruned).value();
     } else {
@@ -154,6 +188,10 @@ Result<PruneReport> CheckpointWriter::prune(std::uint32_t keep) {
     if (!impl_) return Error::of(ErrorCode::invalid_argument, "prune on a moved-from CheckpointWriter");
     return impl_->prune(keep);
   });
+}
+
+void CheckpointWriter::wait_for_removals() {
+  if (impl_) impl_->removed_files.wait_idle();
 }
 
 const std::string& CheckpointWriter::dir() const {
