@@ -33,8 +33,12 @@ Result<std::vector<Generation>> list(const std::string& dir) {
   DIR* listing = ::opendir(dir.c_str());
   if (listing == nullptr) return Error::of(ErrorCode::io, io_message("cannot list", dir, errno));
   std::vector<Generation> found;
-  errno = 0;
-  while (const dirent* entry = ::readdir(listing)) {
+  // readdir reports an error only through errno, which the lstat below may
+  // have set for a file removed since it was listed: cleared before each call.
+  for (;;) {
+    errno = 0;
+    const dirent* entry = ::readdir(listing);
+    if (entry == nullptr) break;
     const std::optional<std::uint64_t> number = parse_generation_file_name(entry->d_name);
     if (!number) continue;
     Generation g;
@@ -46,7 +50,6 @@ Result<std::vector<Generation>> list(const std::string& dir) {
     g.size = static_cast<std::uint64_t>(st.st_size);
     g.modified_unix_ns = static_cast<std::int64_t>(st.st_mtim.tv_sec) * 1'000'000'000 + st.st_mtim.tv_nsec;
     found.push_back(std::move(g));
-    errno = 0;
   }
   const int read_error = errno;
   ::closedir(listing);
