@@ -205,8 +205,18 @@ TEST_CASE("numbers only grow: gaps and damaged files are skipped, never reused",
   CHECK(report->pruned.intact_kept == 1);
   CHECK(numbers_in(dir.path()) == std::vector<std::uint64_t>{8, 7});
 
+  // Older than the kept ones, but not a snapshot file: never removed.
+  Result<CommitReport> ninth = writer.commit(state_of(9));
+  REQUIRE_OK(ninth);
+  Result<PruneReport> pruned = writer.prune(1);
+  REQUIRE_OK(pruned);
+  CHECK(pruned->removed.size() == 1);  // generation 8
+  REQUIRE(pruned->not_ours.size() == 1);
+  CHECK(pruned->not_ours.front().number == 7);
+  CHECK(numbers_in(dir.path()) == std::vector<std::uint64_t>{9, 7});
+
   bbsnap::testing::write_file(dir.file(generation_file_name(~std::uint64_t{0})), {1});
-  Result<CommitReport> last = writer.commit(state_of(9));
+  Result<CommitReport> last = writer.commit(state_of(10));
   REQUIRE_FALSE(last.ok());
   CHECK(last.error().code == ErrorCode::limit_exceeded);
 }

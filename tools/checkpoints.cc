@@ -37,9 +37,12 @@ std::string utc_time(std::int64_t unix_ns) {
   return text;
 }
 
-void print_removed(const std::vector<Generation>& removed) {
-  for (const Generation& g : removed) {
+void print_removed(const PruneReport& report) {
+  for (const Generation& g : report.removed) {
     std::printf("removed generation %llu (%s)\n", static_cast<unsigned long long>(g.number), g.path.c_str());
+  }
+  for (const Generation& g : report.not_ours) {
+    std::printf("left %s: not a snapshot file\n", g.path.c_str());
   }
 }
 
@@ -76,7 +79,7 @@ int commit(const CheckpointsOptions& options) {
   if (!report) return fail(kName, options.dir, report.error());
   std::printf("committed generation %llu (%s, %llu bytes)\n", static_cast<unsigned long long>(report->committed.number),
               report->committed.path.c_str(), static_cast<unsigned long long>(report->committed.size));
-  print_removed(report->pruned.removed);
+  print_removed(report->pruned);
   if (report->prune_error) {
     // The generation is committed: say so on stdout, the failed removal on stderr.
     flushed(kName);
@@ -117,7 +120,7 @@ int prune(const CheckpointsOptions& options) {
   if (!writer) return fail(kName, options.dir, writer.error());
   Result<PruneReport> report = writer->prune(options.keep);
   if (!report) return fail(kName, options.dir, report.error());
-  print_removed(report->removed);
+  print_removed(*report);
   std::printf("kept %u intact generation%s\n", report->intact_kept, report->intact_kept == 1 ? "" : "s");
   return flushed(kName);
 }

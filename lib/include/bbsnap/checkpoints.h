@@ -20,7 +20,9 @@
 // - Retention keeps the newest `keep` intact generations and every
 //   generation newer than the oldest of them (damaged ones included: they
 //   are evidence, and cost no data), and removes only generations older than
-//   that. A generation counts as intact when its header and section table
+//   that which bbsnap wrote (they begin with the format's magic, damaged or
+//   not): anything else under a generation's name stays.
+//   A generation counts as intact when its header and section table
 //   verify (Verification::lazy, any spec_version: two small reads), or,
 //   with `Retention::full`, when every byte verifies. A commit checks each
 //   generation once per CheckpointWriter (those it wrote itself: never),
@@ -112,7 +114,11 @@ struct CheckpointOptions {
 
 struct PruneReport {
   std::vector<Generation> removed;  // oldest first
-  std::uint32_t intact_kept = 0;    // intact generations counted among the kept ones (<= keep)
+  // Older than the kept ones, but not removed: files under a generation's
+  // name that do not begin with a snapshot file's magic (or cannot be
+  // read), which bbsnap did not write. Oldest first.
+  std::vector<Generation> not_ours;
+  std::uint32_t intact_kept = 0;  // intact generations counted among the kept ones (<= keep)
 };
 
 struct CommitReport {

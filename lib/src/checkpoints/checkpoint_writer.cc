@@ -3,7 +3,9 @@
 #include <fcntl.h>
 #include <sys/file.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
+#include <array>
 #include <cerrno>
 #include <cstring>
 #include <limits>
@@ -103,25 +105,37 @@ struct CheckpointWriter::Impl {
     if (report.intact_kept < keep) return report;  // too few intact ones: keep everything
     for (std::size_t i = generations.size(); i-- > kept;) {
       const Generation& g = generations[i];
-      if (Status s = remove(g.path); !s) return std::move(s).error();
-      report.removed.push_back(g);
+      Result<Removal> removal = remove(g.path);
+      if (!removal) return std::move(removal).error();
+      if (*removal == Removal::removed) report.removed.push_back(g);
+      if (*removal == Removal::not_ours) report.not_ours.push_back(g);
     }
     return report;
   }
 
   // Removes the name at once and leaves freeing the file to removed_files
-  // (deferred_close.h). Where the file cannot be opened (gone, or no read
-  // permission), the unlink frees it itself. Not behind FileOps: the
-  // descriptor is only held, never read.
-  Status remove(const std::string& path) {
+  // (deferred_close.h), if the file is one bbsnap wrote: it begins with the
+  // format's magic, damaged or not. Anything else under a generation's name
+  // (it cannot be read, or it is not a snapshot file) is not removed: that
+  // is someone else's file. Not behind FileOps: the descriptor is read for
+  // the magic and held, nothing else.
+  enum class Removal { removed, not_ours, gone };
+  Result<Removal> remove(const std::string& path) {
     const int fd = ::open(path.c_str(), O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
-    if (ops().unlink(path.c_str()) != 0 && errno != ENOENT) {
+    if (fd < 0) return errno == ENOENT ? Removal::gone : Removal::not_ours;
+    std::array<std::uint8_t, format::kMagic.size()> magic{};
+    if (::pread(fd, magic.data(), magic.size(), 0) != static_cast<ssize_t>(magic.size()) || magic != format::kMagic) {
+      ::close(fd);
+      return Removal::not_ours;
+    }
+    if (ops().unlink(path.c_str()) != 0) {
       const int error = errno;
-      if (fd >= 0) ::close(fd);
+      ::close(fd);
+      if (error == ENOENT) return Removal::gone;
       return io_error("cannot remove", path, error);
     }
-    if (fd >= 0) removed_files.close_later(fd);
-    return {};
+    removed_files.close_later(fd);
+    return Removal::removed;
   }
 
   Result<CommitReport> commit(const TransientSnapshot& state) {
