@@ -7,6 +7,7 @@
 #include <cerrno>
 #include <cstring>
 #include <limits>
+#include <memory>
 
 #include "bbsnap/checkpoints.h"
 #include "common/boundary.h"
@@ -44,6 +45,10 @@ struct CheckpointWriter::Impl {
   std::string dir;
   CheckpointOptions options;
   int lock_fd = -1;
+  // The generation begun and not yet committed or destroyed (begin): its
+  // number is not on disk until its file is named, so no other commit may
+  // take a number meanwhile.
+  std::weak_ptr<const void> in_progress;
 
   const FileOps& ops() const { return ops_of(options.write); }
   ~Impl() {
@@ -83,7 +88,14 @@ struct CheckpointWriter::Impl {
     return report;
   }
 
-  Result<CommitReport> commit(const TransientSnapshot& state) {
+  Status refuse_while_in_progress(const char* what) const {
+    if (in_progress.expired()) return {};
+    return Error::of(ErrorCode::invalid_argument, std::string(what) + " while a generation begun in " + dir +
+                                                      " is being written: commit it or destroy it first");
+  }
+
+  // The number and path of the next generation: 1 + the highest present.
+  Result<Generation> next_generation() const {
     Result<std::vector<Generation>> generations = list_generations(dir);
     if (!generations) return std::move(generations).error();
     const std::uint64_t newest = generations->empty() ? 0 : generations->front().number;
@@ -91,10 +103,16 @@ struct CheckpointWriter::Impl {
       return Error::of(ErrorCode::limit_exceeded, "generation 18446744073709551615 exists in " + dir +
                                                       ": no number is left for the next one");
     }
+    Generation next;
+    next.number = newest + 1;
+    next.path = dir + "/" + generation_file_name(next.number);
+    return next;
+  }
+
+  // A generation's file is complete and named: its size and mtime, then retention.
+  CommitReport committed(Generation generation) {
     CommitReport report;
-    report.committed.number = newest + 1;
-    report.committed.path = dir + "/" + generation_file_name(report.committed.number);
-    if (Status s = write_snapshot(report.committed.path, state, options.write); !s) return std::move(s).error();
+    report.committed = std::move(generation);
     struct stat st {};
     if (::stat(report.committed.path.c_str(), &st) == 0) {
       report.committed.size = static_cast<std::uint64_t>(st.st_size);
@@ -109,7 +127,25 @@ struct CheckpointWriter::Impl {
     }
     return report;
   }
+
+  Result<CommitReport> commit(const TransientSnapshot& state) {
+    if (Status s = refuse_while_in_progress("commit"); !s) return std::move(s).error();
+    Result<Generation> next = next_generation();
+    if (!next) return std::move(next).error();
+    if (Status s = write_snapshot(next->path, state, options.write); !s) return std::move(s).error();
+    return committed(std::move(next).value());
+  }
 };
+
+GenerationWriter::GenerationWriter(std::shared_ptr<const void> ticket, SnapshotWriter writer, Generation generation)
+    : ticket_(std::move(ticket)), writer_(std::move(writer)), generation_(std::move(generation)) {}
+GenerationWriter::GenerationWriter(GenerationWriter&&) noexcept = default;
+GenerationWriter& GenerationWriter::operator=(GenerationWriter&&) noexcept = default;
+GenerationWriter::~GenerationWriter() = default;
+
+Status GenerationWriter::add_slot(SlotKey key, std::optional<std::span<const std::uint8_t>> value) {
+  return writer_.add_slot(key, value);
+}
 
 CheckpointWriter::CheckpointWriter(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 CheckpointWriter::CheckpointWriter(CheckpointWriter&&) noexcept = default;
@@ -136,6 +172,42 @@ Result<CommitReport> CheckpointWriter::commit(const TransientSnapshot& state) {
     if (!impl_) return Error::of(ErrorCode::invalid_argument, "commit on a moved-from CheckpointWriter");
     return impl_->commit(state);
   });
+}
+
+// begin and commit(generation, rest) touch GenerationWriter's members,
+// which its friend CheckpointWriter may, and its Impl may not.
+Result<GenerationWriter> CheckpointWriter::begin() {
+  return guarded("CheckpointWriter::begin", [&]() -> Result<GenerationWriter> {
+    if (!impl_) return Error::of(ErrorCode::invalid_argument, "begin on a moved-from CheckpointWriter");
+    if (Status s = impl_->refuse_while_in_progress("begin"); !s) return std::move(s).error();
+    Result<Generation> next = impl_->next_generation();
+    if (!next) return std::move(next).error();
+    Result<SnapshotWriter> writer = SnapshotWriter::create(next->path, impl_->options.write);
+    if (!writer) return std::move(writer).error();
+    // Any object will do: only its identity and its lifetime matter.
+    std::shared_ptr<const void> ticket = std::make_shared<const char>('\0');
+    impl_->in_progress = ticket;
+    return GenerationWriter(std::move(ticket), std::move(writer).value(), std::move(next).value());
+  });
+}
+
+Result<CommitReport> CheckpointWriter::commit(GenerationWriter& generation, const TransientSnapshot& rest) {
+  return guarded("CheckpointWriter::commit", [&]() -> Result<CommitReport> {
+    if (!impl_) return Error::of(ErrorCode::invalid_argument, "commit on a moved-from CheckpointWriter");
+    if (!began(generation)) {
+      return Error::of(ErrorCode::invalid_argument, "commit of a generation that this writer of " + impl_->dir +
+                                                        " did not begin, or that was committed");
+    }
+    // Spent whatever the result, as SnapshotWriter::finish is: `finishing`
+    // holds the ticket until the generation is committed or has failed.
+    GenerationWriter finishing = std::move(generation);
+    if (Status s = finishing.writer_.finish(rest); !s) return std::move(s).error();
+    return impl_->committed(std::move(finishing.generation_));
+  });
+}
+
+bool CheckpointWriter::began(const GenerationWriter& generation) const {
+  return impl_ && generation.ticket_ && impl_->in_progress.lock() == generation.ticket_;
 }
 
 Result<PruneReport> CheckpointWriter::prune(std::uint32_t keep) {
