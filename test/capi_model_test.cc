@@ -2,8 +2,10 @@
 // is the state the C++ reader reads, in the bytes write_snapshot writes
 // whatever order its map entries were added in; a state the C++ writer
 // wrote, and every golden file, reads through C as its model, in every
-// verification mode; a damaged file's error reads the same through both.
-// Also: the header compiles as C++ (this file includes it).
+// verification mode; a damaged file's error reads the same through both; a
+// checkpoint generation written through C is the file commit(state)
+// writes, and restores through both. Also: the header compiles as C++
+// (this file includes it).
 #include <catch2/catch.hpp>
 
 #include <algorithm>
@@ -17,6 +19,7 @@
 #include <vector>
 
 #include "bbsnap/bbsnap.h"
+#include "bbsnap/checkpoints.h"
 #include "bbsnap/json.h"
 #include "bbsnap/reader.h"
 #include "bbsnap/writer.h"
@@ -58,6 +61,10 @@ using SnapshotHandle = Owned<bbsnap_snapshot, bbsnap_snapshot_free>;
 using WriterHandle = Owned<bbsnap_writer, bbsnap_writer_free>;
 using OpenOptionsHandle = Owned<bbsnap_open_options, bbsnap_open_options_free>;
 using WriteOptionsHandle = Owned<bbsnap_write_options, bbsnap_write_options_free>;
+using CheckpointOptionsHandle = Owned<bbsnap_checkpoint_options, bbsnap_checkpoint_options_free>;
+using CheckpointWriterHandle = Owned<bbsnap_checkpoint_writer, bbsnap_checkpoint_writer_free>;
+using CommitHandle = Owned<bbsnap_checkpoint_commit, bbsnap_checkpoint_commit_free>;
+using GenerationsHandle = Owned<bbsnap_generations, bbsnap_generations_free>;
 
 Bytes bytes(const std::uint8_t* data, std::size_t length) { return Bytes(data, data + length); }
 std::string text(const char* data, std::size_t length) { return std::string(data, length); }
@@ -285,20 +292,11 @@ void open_through_c(const std::string& path, int verification, SnapshotHandle& s
 
 // ---------------------------------------------------------------- writing through C
 
-// Writes `state` through the C writer. The fields other than the slots are
+// Adds `state` to the C writer `w`. The fields other than the slots are
 // added in an order drawn from `rng`: the entries of each map shuffled, the
 // lists' elements in their order but interleaved with everything else, and
 // all of it interleaved with the slots (which go in key order).
-void write_through_c(const std::string& path, const TransientSnapshot& state, std::uint32_t slots_per_chunk,
-                     std::mt19937_64& rng) {
-  WriteOptionsHandle options;
-  C_OK(bbsnap_write_options_new(&options.handle, C_ERROR));
-  C_OK(bbsnap_write_options_set_durable(options.handle, false, C_ERROR));
-  C_OK(bbsnap_write_options_set_slots_per_chunk(options.handle, slots_per_chunk, C_ERROR));
-  WriterHandle writer;
-  C_OK(bbsnap_writer_create(path.c_str(), options.handle, &writer.handle, C_ERROR));
-  bbsnap_writer* w = writer.handle;
-
+void add_through_c(bbsnap_writer* w, const TransientSnapshot& state, std::mt19937_64& rng) {
   // Queues of calls: each list is one queue (its order kept), each map
   // entry its own queue; the next call comes from a queue drawn at random.
   using Call = std::function<void()>;
@@ -438,7 +436,19 @@ void write_through_c(const std::string& path, const TransientSnapshot& state, st
     next->front()();
     next->pop_front();
   }
-  C_OK(bbsnap_writer_finish(w, C_ERROR));
+}
+
+// Writes `state` to `path` through the C writer (add_through_c).
+void write_through_c(const std::string& path, const TransientSnapshot& state, std::uint32_t slots_per_chunk,
+                     std::mt19937_64& rng) {
+  WriteOptionsHandle options;
+  C_OK(bbsnap_write_options_new(&options.handle, C_ERROR));
+  C_OK(bbsnap_write_options_set_durable(options.handle, false, C_ERROR));
+  C_OK(bbsnap_write_options_set_slots_per_chunk(options.handle, slots_per_chunk, C_ERROR));
+  WriterHandle writer;
+  C_OK(bbsnap_writer_create(path.c_str(), options.handle, &writer.handle, C_ERROR));
+  add_through_c(writer.handle, state, rng);
+  C_OK(bbsnap_writer_finish(writer.handle, C_ERROR));
 }
 
 std::string read_text(const std::filesystem::path& path) {
@@ -472,6 +482,71 @@ TEST_CASE("capi: a state written through C is write_snapshot's bytes, in any ord
     CHECK(*model == state);
   }
   CHECK(dir.entries() == std::vector<std::string>{"c.bbsnap"});
+}
+
+TEST_CASE("capi: checkpoint generations written through C are commit(state)'s, and restore through C and C++",
+          "[capi][checkpoints]") {
+  TempDir dir;
+  const std::uint32_t keep = 2;
+  CheckpointOptionsHandle options;
+  C_OK(bbsnap_checkpoint_options_new(&options.handle, C_ERROR));
+  C_OK(bbsnap_checkpoint_options_set_keep(options.handle, keep, C_ERROR));
+  WriteOptionsHandle write;
+  C_OK(bbsnap_write_options_new(&write.handle, C_ERROR));
+  C_OK(bbsnap_write_options_set_durable(write.handle, false, C_ERROR));
+  C_OK(bbsnap_checkpoint_options_set_write_options(options.handle, write.handle, C_ERROR));
+  CheckpointWriterHandle writer;
+  C_OK(bbsnap_checkpoint_writer_open(dir.path().c_str(), options.handle, &writer.handle, C_ERROR));
+  OpenOptionsHandle any_spec_version;
+  C_OK(bbsnap_open_options_new(&any_spec_version.handle, C_ERROR));
+  C_OK(bbsnap_open_options_accept_any_spec_version(any_spec_version.handle, C_ERROR));
+
+  for (std::uint64_t seed = 0; seed < 20; ++seed) {
+    INFO("seed " << seed);
+    const TransientSnapshot state = random_state(seed);
+    std::mt19937_64 rng(seed);
+    CommitHandle commit;
+    {
+      WriterHandle generation;
+      C_OK(bbsnap_checkpoint_writer_begin(writer.handle, &generation.handle, C_ERROR));
+      add_through_c(generation.handle, state, rng);
+      C_OK(bbsnap_checkpoint_writer_commit(writer.handle, generation.handle, &commit.handle, C_ERROR));
+    }
+    std::uint64_t number = 0, size = 0;
+    const char* path = nullptr;
+    std::size_t path_length = 0;
+    std::int64_t modified = 0;
+    C_OK(bbsnap_checkpoint_commit_generation(commit.handle, &number, &path, &path_length, &size, &modified, C_ERROR));
+    CHECK(number == seed + 1);
+    CHECK(text(path, path_length) == dir.file(generation_file_name(seed + 1)));
+    Result<AlignedBuffer> expected = encode_snapshot(state);
+    REQUIRE_OK(expected);
+    CHECK(bbsnap::testing::read_file(text(path, path_length)) ==
+          std::vector<std::uint8_t>(expected->span().begin(), expected->span().end()));
+
+    // The newest generation, through C ...
+    SnapshotHandle restored;
+    GenerationsHandle tried;
+    C_OK(bbsnap_checkpoints_restore_newest(dir.path().c_str(), any_spec_version.handle, &restored.handle,
+                                           &tried.handle, C_ERROR));
+    REQUIRE(restored.handle != nullptr);
+    CHECK(read_through_c(restored.handle) == state);
+    std::size_t count = 0;
+    C_OK(bbsnap_generations_count(tried.handle, &count, C_ERROR));
+    CHECK(count == 1);
+    // ... and through C++.
+    Result<std::optional<RestoredGeneration>> through_cpp =
+        restore_newest(dir.path().string(), {.expected_spec_version = std::nullopt});
+    REQUIRE_OK(through_cpp);
+    REQUIRE(through_cpp->has_value());
+    CHECK((*through_cpp)->generation.number == seed + 1);
+    Result<TransientSnapshot> model = (*through_cpp)->snapshot.to_model();
+    REQUIRE_OK(model);
+    CHECK(*model == state);
+  }
+  Result<std::vector<Generation>> listed = list_generations(dir.path().string());
+  REQUIRE_OK(listed);
+  CHECK(listed->size() == keep);
 }
 
 TEST_CASE("capi: a state the C++ writer wrote reads through C as itself, in every mode", "[capi]") {

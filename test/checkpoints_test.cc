@@ -15,6 +15,7 @@
 #include <thread>
 
 #include "bbsnap/checkpoints.h"
+#include "bbsnap/writer.h"
 #include "random_state.h"
 #include "require_ok.h"
 #include "test_files.h"
@@ -269,6 +270,120 @@ TEST_CASE("a checkpoint writer refuses bad arguments and a missing directory", "
   CHECK(writer.commit(state_of(1)).error().code == ErrorCode::invalid_argument);  // NOLINT: moved-from on purpose
   CHECK(writer.prune(1).error().code == ErrorCode::invalid_argument);
   CHECK(moved.prune(0).error().code == ErrorCode::invalid_argument);
+}
+
+namespace {
+
+// Streams `state` into `generation` slot by slot and commits it with the rest.
+Result<CommitReport> commit_streamed(CheckpointWriter& writer, GenerationWriter& generation,
+                                     const TransientSnapshot& state) {
+  for (const auto& [key, value] : state.slot_table) {
+    const std::optional<std::span<const std::uint8_t>> bytes =
+        value ? std::optional<std::span<const std::uint8_t>>(*value) : std::nullopt;
+    if (Status s = generation.add_slot(key, bytes); !s) return std::move(s).error();
+  }
+  TransientSnapshot rest = state;
+  rest.slot_table.clear();
+  return writer.commit(generation, rest);
+}
+
+}  // namespace
+
+TEST_CASE("a generation streamed slot by slot is committed as commit(state) commits it", "[checkpoints]") {
+  TempDir dir;
+  CheckpointWriter writer = open_writer(dir.path(), 2);
+  REQUIRE_OK(writer.commit(state_of(1)));
+  REQUIRE_OK(writer.commit(state_of(2)));
+  Result<GenerationWriter> third = writer.begin();
+  REQUIRE_OK(third);
+  CHECK(third->generation().number == 3);
+  CHECK(third->generation().path == dir.file(generation_file_name(3)));
+  CHECK(numbers_in(dir.path()) == std::vector<std::uint64_t>{2, 1});  // not a generation before its commit
+
+  Result<CommitReport> report = commit_streamed(writer, *third, state_of(3));
+  REQUIRE_OK(report);
+  CHECK(report->committed.number == 3);
+  CHECK(report->committed.size == std::filesystem::file_size(report->committed.path));
+  CHECK(report->committed.modified_unix_ns > 0);
+  REQUIRE(report->pruned.removed.size() == 1);
+  CHECK(report->pruned.removed.front().number == 1);
+  CHECK_FALSE(report->prune_error.has_value());
+  CHECK(numbers_in(dir.path()) == std::vector<std::uint64_t>{3, 2});
+  CHECK(restore_and_check(dir.path()) == 3);
+  // The bytes commit(state) and write_snapshot write.
+  Result<AlignedBuffer> encoded = encode_snapshot(state_of(3));
+  REQUIRE_OK(encoded);
+  CHECK(bbsnap::testing::read_file(report->committed.path) ==
+        std::vector<std::uint8_t>(encoded->data(), encoded->data() + encoded->size()));
+}
+
+TEST_CASE("one generation is begun at a time, and only its own writer commits it", "[checkpoints]") {
+  TempDir dir;
+  CheckpointWriter writer = open_writer(dir.path(), 3);
+  REQUIRE_OK(writer.commit(state_of(1)));
+  std::optional<GenerationWriter> begun;
+  {
+    Result<GenerationWriter> first = writer.begin();
+    REQUIRE_OK(first);
+    begun.emplace(std::move(first).value());
+  }
+  // Its number is not on disk yet: a second begin or a commit would take it too.
+  Result<GenerationWriter> second = writer.begin();
+  REQUIRE_FALSE(second.ok());
+  CHECK(second.error().code == ErrorCode::invalid_argument);
+  Result<CommitReport> whole = writer.commit(state_of(2));
+  REQUIRE_FALSE(whole.ok());
+  CHECK(whole.error().code == ErrorCode::invalid_argument);
+
+  SECTION("another writer refuses it and leaves it as it was") {
+    TempDir other_dir;
+    CheckpointWriter other = open_writer(other_dir.path(), 3);
+    CHECK(writer.began(*begun));
+    CHECK_FALSE(other.began(*begun));
+    Result<CommitReport> refused = commit_streamed(other, *begun, state_of(2));
+    REQUIRE_FALSE(refused.ok());
+    CHECK(refused.error().code == ErrorCode::invalid_argument);
+    CHECK(numbers_in(other_dir.path()).empty());
+    Result<CommitReport> report = writer.commit(*begun, TransientSnapshot{});
+    REQUIRE_OK(report);
+    CHECK(report->committed.number == 2);
+  }
+  SECTION("a committed generation is spent: a second commit is refused, a new one begins") {
+    REQUIRE_OK(commit_streamed(writer, *begun, state_of(2)));
+    CHECK_FALSE(writer.began(*begun));
+    Result<CommitReport> again = writer.commit(*begun, TransientSnapshot{});
+    REQUIRE_FALSE(again.ok());
+    CHECK(again.error().code == ErrorCode::invalid_argument);
+    Result<GenerationWriter> next = writer.begin();
+    REQUIRE_OK(next);
+    CHECK(next->generation().number == 3);
+  }
+  SECTION("a failed finish spends it, commits nothing, and frees the writer for the next one") {
+    Result<CommitReport> failed = writer.commit(*begun, state_of(2));  // slots belong to add_slot
+    REQUIRE_FALSE(failed.ok());
+    CHECK(failed.error().code == ErrorCode::invalid_argument);
+    CHECK(numbers_in(dir.path()) == std::vector<std::uint64_t>{1});
+    CHECK(writer.commit(*begun, TransientSnapshot{}).error().code == ErrorCode::invalid_argument);
+    REQUIRE_OK(writer.commit(state_of(2)));
+  }
+  SECTION("a dropped generation is abandoned: nothing is left of it, and its number is free") {
+    begun.reset();
+    CHECK(dir.entries() == std::vector<std::string>{"00000000000000000001.bbsnap", "bbsnap-checkpoints.lock"});
+    Result<CommitReport> report = writer.commit(state_of(2));
+    REQUIRE_OK(report);
+    CHECK(report->committed.number == 2);
+  }
+  SECTION("the next writer of the directory refuses one begun by a writer gone since") {
+    { CheckpointWriter gone = std::move(writer); }  // releases the lock
+    CheckpointWriter successor = open_writer(dir.path(), 3);
+    Result<CommitReport> refused = successor.commit(*begun, TransientSnapshot{});
+    REQUIRE_FALSE(refused.ok());
+    CHECK(refused.error().code == ErrorCode::invalid_argument);
+    REQUIRE_OK(successor.commit(state_of(2)));
+    begun.reset();
+    CHECK(numbers_in(dir.path()) == std::vector<std::uint64_t>{2, 1});
+    CHECK(restore_and_check(dir.path()) == 2);
+  }
 }
 
 namespace {

@@ -43,7 +43,9 @@ for internal in 'bbsnap::checksum::' 'bbsnap::verify_file' 'bbsnap::MemorySink' 
 done
 # And the public entry points are there.
 for public in 'bbsnap::Snapshot::open(' 'bbsnap::write_snapshot(' 'bbsnap::encode_snapshot(' \
-              'bbsnap::SnapshotWriter::create(' 'bbsnap::json::parse_state(' 'bbsnap::Error::to_string'; do
+              'bbsnap::SnapshotWriter::create(' 'bbsnap::json::parse_state(' 'bbsnap::Error::to_string' \
+              'bbsnap::CheckpointWriter::open(' 'bbsnap::CheckpointWriter::begin(' \
+              'bbsnap::GenerationWriter::add_slot(' 'bbsnap::restore_newest(' 'bbsnap::list_generations('; do
   if ! printf '%s\n' "$symbols" | grep -qF "$public"; then
     echo "not exported: $public"
     status=1

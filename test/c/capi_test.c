@@ -4,7 +4,7 @@
  * where a crash, a leak or undefined behaviour on misuse fails it. The
  * round trips against the C++ library over random states and the golden
  * files are in capi_roundtrip_test.cc. */
-/* mkdtemp, umask, unlink: POSIX, hidden by -std=c11 without this. */
+/* mkdtemp, mkdir, umask, unlink: POSIX, hidden by -std=c11 without this. */
 #define _POSIX_C_SOURCE 200809L
 
 #include <setjmp.h>
@@ -1317,6 +1317,423 @@ static void writing_refuses_misuse(void **state) {
   assert_int_equal(unlink(path), 0);
 }
 
+/* ==================================================================== tests: checkpoint directories */
+
+/* A checkpoint directory `name` inside the test's directory, its path in
+ * `path`: made by make_checkpoint_dir, removed with its generations and
+ * lock file by remove_checkpoint_dir. */
+#define CHECKPOINT_PATH_SIZE 512
+static void make_checkpoint_dir(char *path, const char *name) {
+  snprintf(path, CHECKPOINT_PATH_SIZE, "%s/%s", dir, name);
+  assert_int_equal(mkdir(path, 0700), 0);
+}
+
+static void remove_checkpoint_dir(const char *path) {
+  bbsnap_generations *all = NULL;
+  size_t count = 0, path_length;
+  uint64_t number, size;
+  int64_t modified;
+  const char *generation;
+  OK(bbsnap_checkpoints_list(path, &all, &err));
+  OK(bbsnap_generations_count(all, &count, &err));
+  for (size_t i = 0; i < count; ++i) {
+    OK(bbsnap_generations_get(all, i, &number, &generation, &path_length, &size, &modified, &err));
+    assert_int_equal(unlink(generation), 0);
+  }
+  bbsnap_generations_free(all);
+  char lock[600];
+  snprintf(lock, sizeof lock, "%s/bbsnap-checkpoints.lock", path);
+  unlink(lock); /* absent when no writer was opened */
+  assert_int_equal(rmdir(path), 0);
+}
+
+/* A checkpoint writer keeping `keep` generations, with scratch writes. */
+static bbsnap_checkpoint_writer *open_checkpoints(const char *path, uint32_t keep, int retention) {
+  bbsnap_checkpoint_options *options = NULL;
+  OK(bbsnap_checkpoint_options_new(&options, &err));
+  OK(bbsnap_checkpoint_options_set_keep(options, keep, &err));
+  OK(bbsnap_checkpoint_options_set_retention(options, retention, &err));
+  bbsnap_write_options *write = NULL;
+  OK(bbsnap_write_options_new(&write, &err));
+  OK(bbsnap_write_options_set_durable(write, false, &err));
+  OK(bbsnap_checkpoint_options_set_write_options(options, write, &err));
+  bbsnap_write_options_free(write); /* copied */
+  bbsnap_checkpoint_writer *writer = NULL;
+  OK(bbsnap_checkpoint_writer_open(path, options, &writer, &err));
+  bbsnap_checkpoint_options_free(options);
+  assert_non_null(writer);
+  return writer;
+}
+
+/* Commits the next generation, its slot (1, 1) holding `value`. */
+static bbsnap_checkpoint_commit *commit_value(bbsnap_checkpoint_writer *writer, const char *value) {
+  bbsnap_writer *generation = NULL;
+  OK(bbsnap_checkpoint_writer_begin(writer, &generation, &err));
+  OK(bbsnap_writer_add_slot(generation, 1, 1, value, strlen(value), &err));
+  OK(bbsnap_writer_add_counter(generation, "c", 1, 7, &err));
+  bbsnap_checkpoint_commit *commit = NULL;
+  OK(bbsnap_checkpoint_writer_commit(writer, generation, &commit, &err));
+  bbsnap_writer_free(generation);
+  assert_non_null(commit);
+  return commit;
+}
+
+static void expect_slot_value(const bbsnap_snapshot *s, const char *want) {
+  bbsnap_slot_state state;
+  const uint8_t *value;
+  size_t length;
+  OK(bbsnap_slot(s, 1, 1, &state, &value, &length, &err));
+  assert_int_equal(state, BBSNAP_SLOT_VALUE);
+  expect_bytes(value, length, want, strlen(want));
+}
+
+/* Generation `index` of `list` has `number` and names its file in `in`. */
+static void expect_generation(const bbsnap_generations *list, size_t index, uint64_t number, const char *in) {
+  uint64_t got, size;
+  const char *path;
+  size_t path_length;
+  int64_t modified;
+  OK(bbsnap_generations_get(list, index, &got, &path, &path_length, &size, &modified, &err));
+  assert_int_equal(got, number);
+  char want[600];
+  snprintf(want, sizeof want, "%s/%020llu.bbsnap", in, (unsigned long long)number);
+  assert_string_equal(path, want);
+  assert_int_equal(path_length, strlen(want));
+  assert_true(modified > 0);
+  assert_true(size >= 64);
+}
+
+static size_t count_of(const bbsnap_generations *list) {
+  size_t count = 0;
+  OK(bbsnap_generations_count(list, &count, &err));
+  return count;
+}
+
+static void a_checkpoint_directory_commits_restores_and_lists(void **state) {
+  (void)state;
+  char ckpt[CHECKPOINT_PATH_SIZE];
+  make_checkpoint_dir(ckpt, "checkpoints");
+
+  /* No generation yet: a first start, not an error. */
+  bbsnap_snapshot *s = (bbsnap_snapshot *)&s; /* must become NULL */
+  bbsnap_generations *tried = NULL, *listed = NULL;
+  OK(bbsnap_checkpoints_restore_newest(ckpt, NULL, &s, &tried, &err));
+  assert_null(s);
+  assert_int_equal(count_of(tried), 0);
+  bbsnap_generations_free(tried);
+  OK(bbsnap_checkpoints_list(ckpt, &listed, &err));
+  assert_int_equal(count_of(listed), 0);
+  bbsnap_generations_free(listed);
+
+  bbsnap_checkpoint_writer *writer = open_checkpoints(ckpt, 2, BBSNAP_RETENTION_FULL);
+  const char *const values[] = {"one", "two", "three"};
+  for (uint64_t g = 1; g <= 3; ++g) {
+    bbsnap_checkpoint_commit *commit = commit_value(writer, values[g - 1]);
+    uint64_t number, size;
+    const char *path;
+    size_t path_length;
+    int64_t modified;
+    OK(bbsnap_checkpoint_commit_generation(commit, &number, &path, &path_length, &size, &modified, &err));
+    assert_int_equal(number, g);
+    assert_int_equal(size, file_size(path));
+    assert_true(modified > 0 && path_length == strlen(path));
+    const bbsnap_generations *removed = NULL;
+    uint32_t intact_kept = 0;
+    const bbsnap_error *prune_error = (const bbsnap_error *)&err; /* must become NULL */
+    OK(bbsnap_checkpoint_commit_retention(commit, &removed, &intact_kept, &prune_error, &err));
+    assert_null(prune_error);
+    assert_int_equal(intact_kept, g < 2 ? g : 2);
+    assert_int_equal(count_of(removed), g == 3 ? 1 : 0);
+    if (g == 3) expect_generation(removed, 0, 1, ckpt);
+    bbsnap_checkpoint_commit_free(commit);
+  }
+
+  /* Newest first, no skip reasons in a listing. */
+  OK(bbsnap_checkpoints_list(ckpt, &listed, &err));
+  assert_int_equal(count_of(listed), 2);
+  expect_generation(listed, 0, 3, ckpt);
+  expect_generation(listed, 1, 2, ckpt);
+  const bbsnap_error *reason = (const bbsnap_error *)&err;
+  OK(bbsnap_generations_skip_reason(listed, 1, &reason, &err));
+  assert_null(reason);
+  bbsnap_generations_free(listed);
+
+  /* The newest restores, as a snapshot like any other, in any mode. */
+  for (int mode = BBSNAP_VERIFY_FULL; mode <= BBSNAP_VERIFY_LAZY; ++mode) {
+    bbsnap_open_options *options = options_for(mode);
+    OK(bbsnap_checkpoints_restore_newest(ckpt, options, &s, &tried, &err));
+    bbsnap_open_options_free(options);
+    expect_slot_value(s, "three");
+    uint64_t counter;
+    bool found;
+    OK(bbsnap_counter(s, "c", 1, &found, &counter, &err));
+    assert_true(found && counter == 7);
+    assert_int_equal(count_of(tried), 1);
+    expect_generation(tried, 0, 3, ckpt);
+    reason = (const bbsnap_error *)&err;
+    OK(bbsnap_generations_skip_reason(tried, 0, &reason, &err));
+    assert_null(reason);
+    bbsnap_generations_free(tried);
+    bbsnap_snapshot_free(s);
+  }
+
+  /* Retention on demand. */
+  bbsnap_generations *removed = NULL;
+  uint32_t intact_kept = 0;
+  OK(bbsnap_checkpoint_writer_prune(writer, 1, &removed, &intact_kept, &err));
+  assert_int_equal(intact_kept, 1);
+  assert_int_equal(count_of(removed), 1);
+  expect_generation(removed, 0, 2, ckpt);
+  bbsnap_generations_free(removed);
+  OK(bbsnap_checkpoints_list(ckpt, &listed, &err));
+  assert_int_equal(count_of(listed), 1);
+  bbsnap_generations_free(listed);
+
+  bbsnap_checkpoint_writer_free(writer);
+  remove_checkpoint_dir(ckpt);
+}
+
+/* Flips a byte of the header of generation `number` of `in`. */
+static void damage_generation(const char *in, uint64_t number) {
+  char path[600];
+  snprintf(path, sizeof path, "%s/%020llu.bbsnap", in, (unsigned long long)number);
+  size_t length;
+  uint8_t *bytes = read_aligned(path, &length);
+  bytes[8] ^= 0x40;
+  write_file(path, bytes, length);
+  free(bytes);
+}
+
+static void a_restore_skips_damaged_generations_and_says_why(void **state) {
+  (void)state;
+  char ckpt[CHECKPOINT_PATH_SIZE];
+  make_checkpoint_dir(ckpt, "checkpoints");
+  bbsnap_checkpoint_writer *writer = open_checkpoints(ckpt, 3, BBSNAP_RETENTION_TABLE);
+  bbsnap_checkpoint_commit_free(commit_value(writer, "one"));
+  bbsnap_checkpoint_commit_free(commit_value(writer, "two"));
+  damage_generation(ckpt, 2);
+
+  bbsnap_snapshot *s = NULL;
+  bbsnap_generations *tried = NULL;
+  OK(bbsnap_checkpoints_restore_newest(ckpt, NULL, &s, &tried, &err));
+  expect_slot_value(s, "one");
+  bbsnap_snapshot_free(s);
+  assert_int_equal(count_of(tried), 2);
+  expect_generation(tried, 0, 2, ckpt);
+  const bbsnap_error *reason = NULL;
+  OK(bbsnap_generations_skip_reason(tried, 0, &reason, &err));
+  assert_non_null(reason);
+  assert_true(bbsnap_error_code(reason) != BBSNAP_OK);
+  assert_string_equal(bbsnap_error_section(reason), "header");
+  expect_generation(tried, 1, 1, ckpt);
+  OK(bbsnap_generations_skip_reason(tried, 1, &reason, &err));
+  assert_null(reason);
+  bbsnap_generations_free(tried);
+
+  /* Retention counts intact generations only: with fewer than keep, it removes nothing. */
+  bbsnap_checkpoint_commit *commit = commit_value(writer, "three");
+  const bbsnap_generations *removed;
+  uint32_t intact_kept;
+  const bbsnap_error *prune_error;
+  OK(bbsnap_checkpoint_commit_retention(commit, &removed, &intact_kept, &prune_error, &err));
+  assert_int_equal(intact_kept, 2);
+  assert_int_equal(count_of(removed), 0);
+  bbsnap_checkpoint_commit_free(commit);
+
+  /* None opens: the newest one's error, naming it and how many were tried. */
+  damage_generation(ckpt, 3);
+  damage_generation(ckpt, 1);
+  s = (bbsnap_snapshot *)&s;
+  tried = (bbsnap_generations *)&tried;
+  const bbsnap_status status = bbsnap_checkpoints_restore_newest(ckpt, NULL, &s, &tried, &err);
+  assert_true(status != BBSNAP_OK && status == bbsnap_error_code(err));
+  assert_null(s);
+  assert_null(tried);
+  assert_non_null(strstr(bbsnap_error_message(err), "none of the 3 generations"));
+  assert_non_null(strstr(bbsnap_error_message(err), "00000000000000000003.bbsnap"));
+  bbsnap_error_free(err);
+  err = NULL;
+
+  bbsnap_checkpoint_writer_free(writer);
+  remove_checkpoint_dir(ckpt);
+}
+
+static void a_checkpoint_writer_refuses_what_breaks_its_rules(void **state) {
+  (void)state;
+  /* No such directory. */
+  const char *missing = path_in_dir("no-such-dir");
+  bbsnap_checkpoint_writer *writer = (bbsnap_checkpoint_writer *)&writer; /* must become NULL */
+  FAILS(BBSNAP_IO, bbsnap_checkpoint_writer_open(missing, NULL, &writer, &err));
+  assert_null(writer);
+  bbsnap_generations *list = (bbsnap_generations *)&list;
+  FAILS(BBSNAP_IO, bbsnap_checkpoints_list(missing, &list, &err));
+  assert_null(list);
+  bbsnap_snapshot *s = (bbsnap_snapshot *)&s;
+  bbsnap_generations *tried = (bbsnap_generations *)&tried;
+  FAILS(BBSNAP_IO, bbsnap_checkpoints_restore_newest(missing, NULL, &s, &tried, &err));
+  assert_null(s);
+  assert_null(tried);
+
+  char ckpt[CHECKPOINT_PATH_SIZE];
+  make_checkpoint_dir(ckpt, "checkpoints");
+  /* keep 0, at open and at prune. */
+  bbsnap_checkpoint_options *options = NULL;
+  OK(bbsnap_checkpoint_options_new(&options, &err));
+  OK(bbsnap_checkpoint_options_set_keep(options, 0, &err));
+  FAILS(BBSNAP_INVALID_ARGUMENT, bbsnap_checkpoint_writer_open(ckpt, options, &writer, &err));
+  bbsnap_checkpoint_options_free(options);
+  writer = open_checkpoints(ckpt, 1, BBSNAP_RETENTION_TABLE);
+  bbsnap_generations *removed = NULL;
+  uint32_t intact_kept = 5;
+  FAILS(BBSNAP_INVALID_ARGUMENT, bbsnap_checkpoint_writer_prune(writer, 0, &removed, &intact_kept, &err));
+  assert_true(removed == NULL && intact_kept == 5);
+
+  /* One writer per directory. */
+  bbsnap_checkpoint_writer *second = NULL;
+  assert_int_equal(bbsnap_checkpoint_writer_open(ckpt, NULL, &second, &err), BBSNAP_IO);
+  assert_null(second);
+  assert_non_null(strstr(bbsnap_error_message(err), "another checkpoint writer holds the lock"));
+  bbsnap_error_free(err);
+  err = NULL;
+
+  /* One generation in progress at a time, committed by its writer only. */
+  bbsnap_writer *generation = NULL, *another = (bbsnap_writer *)&another;
+  bbsnap_checkpoint_commit *commit = NULL;
+  OK(bbsnap_checkpoint_writer_begin(writer, &generation, &err));
+  FAILS(BBSNAP_INVALID_ARGUMENT, bbsnap_checkpoint_writer_begin(writer, &another, &err));
+  assert_null(another);
+  MISUSE(bbsnap_writer_finish(generation, &err));
+  OK(bbsnap_writer_add_slot(generation, 1, 1, "v", 1, &err)); /* still usable */
+  bbsnap_writer *plain = NULL;
+  OK(bbsnap_writer_create(path_in_dir("plain.bbsnap"), NULL, &plain, &err));
+  MISUSE(bbsnap_checkpoint_writer_commit(writer, plain, &commit, &err));
+  assert_null(commit);
+  bbsnap_writer_free(plain); /* abandoned: no file */
+  char other_dir[CHECKPOINT_PATH_SIZE];
+  make_checkpoint_dir(other_dir, "other");
+  bbsnap_checkpoint_writer *other = open_checkpoints(other_dir, 1, BBSNAP_RETENTION_TABLE);
+  MISUSE(bbsnap_checkpoint_writer_commit(other, generation, &commit, &err));
+  bbsnap_checkpoint_writer_free(other);
+  remove_checkpoint_dir(other_dir);
+  /* Abandoned, its number is free again. */
+  OK(bbsnap_writer_abort(generation, &err));
+  bbsnap_writer_free(generation);
+  bbsnap_checkpoint_commit *first = commit_value(writer, "v");
+  uint64_t number, size;
+  const char *path;
+  size_t path_length;
+  int64_t modified;
+  OK(bbsnap_checkpoint_commit_generation(first, &number, &path, &path_length, &size, &modified, &err));
+  assert_int_equal(number, 1);
+  bbsnap_checkpoint_commit_free(first);
+
+  /* Committed, a generation is spent. */
+  OK(bbsnap_checkpoint_writer_begin(writer, &generation, &err));
+  OK(bbsnap_checkpoint_writer_commit(writer, generation, &commit, &err));
+  bbsnap_checkpoint_commit_free(commit);
+  commit = NULL;
+  MISUSE(bbsnap_writer_add_slot(generation, 2, 2, "v", 1, &err));
+  MISUSE(bbsnap_checkpoint_writer_commit(writer, generation, &commit, &err));
+  bbsnap_writer_free(generation);
+  /* A commit that fails (a name that is not UTF-8) spends it and commits nothing. */
+  OK(bbsnap_checkpoint_writer_begin(writer, &generation, &err));
+  OK(bbsnap_writer_add_counter(generation, "\xff", 1, 1, &err));
+  FAILS(BBSNAP_INVALID_ARGUMENT, bbsnap_checkpoint_writer_commit(writer, generation, &commit, &err));
+  assert_null(commit);
+  MISUSE(bbsnap_writer_add_counter(generation, "d", 1, 1, &err));
+  bbsnap_writer_free(generation);
+  OK(bbsnap_checkpoints_list(ckpt, &list, &err));
+  assert_int_equal(count_of(list), 1); /* keep 1: generation 2 only */
+  expect_generation(list, 0, 2, ckpt);
+  bbsnap_generations_free(list);
+
+  /* A generation outlives its writer, but no later writer commits it. */
+  OK(bbsnap_checkpoint_writer_begin(writer, &generation, &err));
+  bbsnap_checkpoint_writer_free(writer);
+  writer = open_checkpoints(ckpt, 1, BBSNAP_RETENTION_TABLE);
+  MISUSE(bbsnap_checkpoint_writer_commit(writer, generation, &commit, &err));
+  bbsnap_writer_free(generation);
+  bbsnap_checkpoint_writer_free(writer);
+  remove_checkpoint_dir(ckpt);
+}
+
+/* Every checkpoint function on NULL handles and out-parameters, indexes
+ * out of range and enum values outside their enum. */
+static void checkpoints_refuse_misuse(void **state) {
+  (void)state;
+  bbsnap_generations *list = NULL;
+  size_t n;
+  uint64_t a, b;
+  const char *text;
+  int64_t t;
+  uint32_t u;
+  const bbsnap_error *reason;
+  MISUSE(bbsnap_checkpoints_list(NULL, &list, &err));
+  MISUSE(bbsnap_checkpoints_list(dir, NULL, &err));
+  OK(bbsnap_checkpoints_list(dir, &list, &err)); /* the test's directory: no generations */
+  MISUSE(bbsnap_generations_count(NULL, &n, &err));
+  MISUSE(bbsnap_generations_count(list, NULL, &err));
+  MISUSE(bbsnap_generations_get(NULL, 0, &a, &text, &n, &b, &t, &err));
+  MISUSE(bbsnap_generations_get(list, 0, &a, &text, &n, &b, &t, &err));
+  MISUSE(bbsnap_generations_get(list, 0, &a, NULL, &n, &b, &t, &err));
+  MISUSE(bbsnap_generations_skip_reason(NULL, 0, &reason, &err));
+  MISUSE(bbsnap_generations_skip_reason(list, 0, &reason, &err));
+  MISUSE(bbsnap_generations_skip_reason(list, 0, NULL, &err));
+  bbsnap_generations_free(list);
+  bbsnap_generations_free(NULL);
+
+  bbsnap_snapshot *s = NULL;
+  bbsnap_generations *tried = NULL;
+  MISUSE(bbsnap_checkpoints_restore_newest(NULL, NULL, &s, &tried, &err));
+  MISUSE(bbsnap_checkpoints_restore_newest(dir, NULL, NULL, &tried, &err));
+  MISUSE(bbsnap_checkpoints_restore_newest(dir, NULL, &s, NULL, &err));
+
+  bbsnap_checkpoint_options *options = NULL;
+  MISUSE(bbsnap_checkpoint_options_new(NULL, &err));
+  OK(bbsnap_checkpoint_options_new(&options, &err));
+  MISUSE(bbsnap_checkpoint_options_set_keep(NULL, 1, &err));
+  MISUSE(bbsnap_checkpoint_options_set_retention(NULL, BBSNAP_RETENTION_TABLE, &err));
+  MISUSE(bbsnap_checkpoint_options_set_retention(options, 2, &err));
+  MISUSE(bbsnap_checkpoint_options_set_retention(options, -1, &err));
+  MISUSE(bbsnap_checkpoint_options_set_write_options(NULL, NULL, &err));
+  OK(bbsnap_checkpoint_options_set_write_options(options, NULL, &err)); /* the defaults */
+  bbsnap_checkpoint_options_free(options);
+  bbsnap_checkpoint_options_free(NULL);
+
+  bbsnap_checkpoint_writer *writer = NULL;
+  MISUSE(bbsnap_checkpoint_writer_open(NULL, NULL, &writer, &err));
+  MISUSE(bbsnap_checkpoint_writer_open(dir, NULL, NULL, &err)); /* refused before the lock file is made */
+  char ckpt[CHECKPOINT_PATH_SIZE];
+  make_checkpoint_dir(ckpt, "checkpoints");
+  writer = open_checkpoints(ckpt, 1, BBSNAP_RETENTION_TABLE);
+  bbsnap_writer *generation = NULL;
+  MISUSE(bbsnap_checkpoint_writer_begin(NULL, &generation, &err));
+  MISUSE(bbsnap_checkpoint_writer_begin(writer, NULL, &err));
+  OK(bbsnap_checkpoint_writer_begin(writer, &generation, &err));
+  bbsnap_checkpoint_commit *commit = NULL;
+  MISUSE(bbsnap_checkpoint_writer_commit(NULL, generation, &commit, &err));
+  MISUSE(bbsnap_checkpoint_writer_commit(writer, NULL, &commit, &err));
+  MISUSE(bbsnap_checkpoint_writer_commit(writer, generation, NULL, &err));
+  OK(bbsnap_checkpoint_writer_commit(writer, generation, &commit, &err)); /* refusals changed nothing */
+  bbsnap_writer_free(generation);
+  bbsnap_generations *removed = NULL;
+  MISUSE(bbsnap_checkpoint_writer_prune(NULL, 1, &removed, &u, &err));
+  MISUSE(bbsnap_checkpoint_writer_prune(writer, 1, NULL, &u, &err));
+  MISUSE(bbsnap_checkpoint_writer_prune(writer, 1, &removed, NULL, &err));
+
+  const bbsnap_generations *retained;
+  const bbsnap_error *prune_error;
+  MISUSE(bbsnap_checkpoint_commit_generation(NULL, &a, &text, &n, &b, &t, &err));
+  MISUSE(bbsnap_checkpoint_commit_generation(commit, &a, &text, &n, &b, NULL, &err));
+  MISUSE(bbsnap_checkpoint_commit_retention(NULL, &retained, &u, &prune_error, &err));
+  MISUSE(bbsnap_checkpoint_commit_retention(commit, &retained, &u, NULL, &err));
+  bbsnap_checkpoint_commit_free(commit);
+  bbsnap_checkpoint_commit_free(NULL);
+  bbsnap_checkpoint_writer_free(writer);
+  bbsnap_checkpoint_writer_free(NULL);
+  remove_checkpoint_dir(ckpt);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(status_names_and_null_errors),
@@ -1336,6 +1753,10 @@ int main(void) {
       cmocka_unit_test(opening_refuses_misuse),
       cmocka_unit_test(reading_refuses_misuse),
       cmocka_unit_test(writing_refuses_misuse),
+      cmocka_unit_test(a_checkpoint_directory_commits_restores_and_lists),
+      cmocka_unit_test(a_restore_skips_damaged_generations_and_says_why),
+      cmocka_unit_test(a_checkpoint_writer_refuses_what_breaks_its_rules),
+      cmocka_unit_test(checkpoints_refuse_misuse),
   };
   return cmocka_run_group_tests(tests, make_dir, remove_dir);
 }

@@ -1,16 +1,19 @@
 /* The C ABI: bbsnap from C, and from languages that bind to C (a Rust -sys
  * crate, for one). Plain C11 that also compiles as C++; no C++ type,
  * exception or standard-library object crosses it. It is built on the C++
- * API (reader.h, writer.h, model.h, status.h) and keeps its contracts,
- * which those headers spell out in full.
+ * API (reader.h, writer.h, model.h, status.h, checkpoints.h) and keeps its
+ * contracts, which those headers spell out in full.
  *
  * ---- Conventions (they hold for every function unless its comment says
  * otherwise)
  *
  * Handles. bbsnap_snapshot (an open file), bbsnap_writer (a write in
- * progress), bbsnap_open_options, bbsnap_write_options and bbsnap_error are
- * opaque: made by the library, freed by their own *_free function (which
- * accepts NULL), never copied. No struct's layout is part of the ABI.
+ * progress), bbsnap_open_options, bbsnap_write_options, bbsnap_error and
+ * those of checkpoint directories (bbsnap_checkpoint_writer,
+ * bbsnap_checkpoint_options, bbsnap_checkpoint_commit, bbsnap_generations)
+ * are opaque: made by the library, freed by their own *_free function
+ * (which accepts NULL), never copied. No struct's layout is part of the
+ * ABI.
  *
  * Status and error. A function that can fail returns bbsnap_status:
  * BBSNAP_OK, or the code of what went wrong (the ErrorCode values of
@@ -52,10 +55,10 @@
  * collection's *_count function gives.
  *
  * Enumerations (bbsnap_status, bbsnap_verification, bbsnap_slot_state,
- * bbsnap_ingress_kind) are int-sized, with the values written here: a
- * binding declares them as 32-bit integers. Where the caller passes one
- * in, the parameter is an int, so that any value can be refused rather
- * than be undefined behaviour in the library's C++.
+ * bbsnap_ingress_kind, bbsnap_retention) are int-sized, with the values
+ * written here: a binding declares them as 32-bit integers. Where the
+ * caller passes one in, the parameter is an int, so that any value can be
+ * refused rather than be undefined behaviour in the library's C++.
  *
  * Lazy verification (reader.h). An accessor reads one section; in lazy
  * mode it checks that section on its first access and, while the section
@@ -66,9 +69,11 @@
  *
  * Thread safety (as reader.h and writer.h). The reading functions may be
  * called on one bbsnap_snapshot from any number of threads at once;
- * bbsnap_snapshot_free needs exclusive access. A bbsnap_writer and an
- * options object are driven by one thread at a time. An error object is
- * immutable: readable from any thread. Distinct handles are independent.
+ * bbsnap_snapshot_free needs exclusive access. A bbsnap_writer, a
+ * bbsnap_checkpoint_writer and an options object are driven by one thread
+ * at a time. An error object, a bbsnap_generations list and a
+ * bbsnap_checkpoint_commit are immutable: readable from any thread.
+ * Distinct handles are independent.
  *
  * Linking. The library is written in C++: the shared library brings its
  * C++ runtime along; a program that links libbbsnap.a from C also links
@@ -495,7 +500,10 @@ bbsnap_status bbsnap_writer_create(const char *path, const bbsnap_write_options 
 void bbsnap_writer_free(bbsnap_writer *writer);
 /* Writes every other field and commits the file: fsync, name, rename,
  * directory fsync (writer.h: if only the last fails, the new file is in
- * place but io is returned). The writer is spent afterwards, whatever the result. */
+ * place but io is returned). The writer is spent afterwards, whatever the
+ * result. A checkpoint generation's writer (bbsnap_checkpoint_writer_begin)
+ * is refused (BBSNAP_INVALID_ARGUMENT): bbsnap_checkpoint_writer_commit
+ * commits it. */
 bbsnap_status bbsnap_writer_finish(bbsnap_writer *writer, bbsnap_error **error);
 /* Abandons the write now: the temporary file is removed, the destination
  * untouched, the writer spent. On a spent writer: BBSNAP_INVALID_ARGUMENT
@@ -603,6 +611,142 @@ bbsnap_status bbsnap_writer_add_pending_completion(bbsnap_writer *writer, uint64
 bbsnap_status bbsnap_writer_add_pending_completion_result(bbsnap_writer *writer, const char *name,
                                                           size_t name_length, const void *bytes, size_t length,
                                                           bbsnap_error **error);
+
+/* ==================================================================== checkpoint directories */
+
+/* A directory of numbered generations of one runtime's state, the newest
+ * of which that opens is what a cold start restores (checkpoints.h, which
+ * spells out the rules; FORMAT.md section 14, the layout). Generation N is
+ * the snapshot file "<dir>/<N in 20 decimal digits>.bbsnap"; a commit
+ * writes generation 1 + the highest present, completely and durably, and
+ * only then applies retention; one writer per directory (an flock on
+ * "<dir>/bbsnap-checkpoints.lock"); readers take no lock. */
+
+/* How retention decides that a generation is intact (checkpoints.h Retention). */
+typedef enum bbsnap_retention {
+  BBSNAP_RETENTION_TABLE = 0, /* its header and section table verify: two small reads */
+  BBSNAP_RETENTION_FULL = 1   /* every byte verifies: a read of each kept generation */
+} bbsnap_retention;
+
+/* A list of generations (checkpoints.h Generation), newest first unless
+ * said otherwise: each one's number, path ("<dir>/<20 digits>.bbsnap", as
+ * a string output: NUL-terminated in place), size in bytes and mtime
+ * (nanoseconds since the Unix epoch: when it was committed). Immutable:
+ * readable from any thread. What it hands out lives as long as the list. */
+typedef struct bbsnap_generations bbsnap_generations;
+
+void bbsnap_generations_free(bbsnap_generations *generations);
+bbsnap_status bbsnap_generations_count(const bbsnap_generations *generations, size_t *count, bbsnap_error **error);
+bbsnap_status bbsnap_generations_get(const bbsnap_generations *generations, size_t index, uint64_t *number,
+                                     const char **path, size_t *path_length, uint64_t *size,
+                                     int64_t *modified_unix_ns, bbsnap_error **error);
+/* Why a restore skipped generation `index`: the error its open returned,
+ * an error object owned by the list (read it with bbsnap_error_*, do not
+ * free it). NULL for a generation that was not skipped: the one restored,
+ * and those of every other list. */
+bbsnap_status bbsnap_generations_skip_reason(const bbsnap_generations *generations, size_t index,
+                                             const bbsnap_error **reason, bbsnap_error **error);
+
+/* The generations of `dir` (NUL-terminated), newest first: regular files
+ * with a generation's name (symbolic links and every other name are
+ * foreign). Errors: io (the directory cannot be listed). */
+bbsnap_status bbsnap_checkpoints_list(const char *dir, bbsnap_generations **out, bbsnap_error **error);
+
+/* Opens the newest generation of `dir` that bbsnap_snapshot_open accepts
+ * with `options` (NULL: the defaults, full verification). On success,
+ * *snapshot is that generation, a snapshot like any other, and *tried the
+ * generations tried, newest first: each one skipped, with the error that
+ * made the restore skip it (bbsnap_generations_skip_reason), then the one
+ * restored, last. A directory without generations (a first start) is no
+ * error: BBSNAP_OK with *snapshot NULL and *tried empty. Errors: io (the
+ * directory cannot be listed); when generations exist and none opens, the
+ * newest one's error, its message naming that generation and how many were
+ * tried. */
+bbsnap_status bbsnap_checkpoints_restore_newest(const char *dir, const bbsnap_open_options *options,
+                                                bbsnap_snapshot **snapshot, bbsnap_generations **tried,
+                                                bbsnap_error **error);
+
+/* Checkpoint options (checkpoints.h CheckpointOptions). A new one holds the
+ * defaults: keep 3, BBSNAP_RETENTION_TABLE, the default write options. NULL
+ * given to bbsnap_checkpoint_writer_open means these defaults; it copies
+ * them, so the options object may be freed or changed once it returns. */
+typedef struct bbsnap_checkpoint_options bbsnap_checkpoint_options;
+
+bbsnap_status bbsnap_checkpoint_options_new(bbsnap_checkpoint_options **out, bbsnap_error **error);
+void bbsnap_checkpoint_options_free(bbsnap_checkpoint_options *options);
+/* The intact generations retention keeps: at least 1 (0 is refused by
+ * bbsnap_checkpoint_writer_open). */
+bbsnap_status bbsnap_checkpoint_options_set_keep(bbsnap_checkpoint_options *options, uint32_t keep,
+                                                 bbsnap_error **error);
+/* One of bbsnap_retention; any other value: BBSNAP_INVALID_ARGUMENT. */
+bbsnap_status bbsnap_checkpoint_options_set_retention(bbsnap_checkpoint_options *options, int retention,
+                                                      bbsnap_error **error);
+/* How each generation is written: a copy of `write` (NULL: the defaults). */
+bbsnap_status bbsnap_checkpoint_options_set_write_options(bbsnap_checkpoint_options *options,
+                                                          const bbsnap_write_options *write, bbsnap_error **error);
+
+/* The one writer of a checkpoint directory (checkpoints.h
+ * CheckpointWriter): it holds the directory's lock until it is freed. */
+typedef struct bbsnap_checkpoint_writer bbsnap_checkpoint_writer;
+
+/* Creates nothing but the lock file (if absent) in `dir` (NUL-terminated),
+ * and takes its lock. Errors: io (no such directory, no permission, or
+ * another writer, in any process, holds the lock), invalid_argument (keep
+ * 0). The write options are checked by each bbsnap_checkpoint_writer_begin. */
+bbsnap_status bbsnap_checkpoint_writer_open(const char *dir, const bbsnap_checkpoint_options *options,
+                                            bbsnap_checkpoint_writer **out, bbsnap_error **error);
+/* Releases the lock. A generation it began and did not commit is left to
+ * be abandoned (bbsnap_writer_free): no writer commits it any more. */
+void bbsnap_checkpoint_writer_free(bbsnap_checkpoint_writer *writer);
+
+/* Begins the next generation: *out is a streaming writer of generation
+ * 1 + the highest present (bbsnap_writer_*, as above: its temporary file
+ * is seen by no reader), which bbsnap_checkpoint_writer_commit commits
+ * (bbsnap_writer_finish refuses it: BBSNAP_INVALID_ARGUMENT) and
+ * bbsnap_writer_abort or bbsnap_writer_free abandons. One at a time: while
+ * a begun generation is alive (neither committed nor freed), begin is
+ * refused with BBSNAP_INVALID_ARGUMENT, since its number is not on disk
+ * until it is committed. Errors: those of bbsnap_writer_create, io (the
+ * directory cannot be listed), limit_exceeded (generation 2^64 - 1 exists). */
+bbsnap_status bbsnap_checkpoint_writer_begin(bbsnap_checkpoint_writer *writer, bbsnap_writer **out,
+                                             bbsnap_error **error);
+
+/* What a commit did (checkpoints.h CommitReport). Immutable: readable from
+ * any thread; what it hands out lives as long as it does. */
+typedef struct bbsnap_checkpoint_commit bbsnap_checkpoint_commit;
+
+/* Commits `generation`, which this writer began and which is alive (any
+ * other bbsnap_writer: BBSNAP_INVALID_ARGUMENT, and nothing changes):
+ * writes its other fields and commits its file as bbsnap_writer_finish
+ * does, then applies retention. `generation` is spent afterwards, whatever
+ * the result: only bbsnap_writer_free is left to do. Errors: those of
+ * bbsnap_writer_finish (the generation is then not committed, except after
+ * a failed directory fsync). A removal that fails is no error: the
+ * generation is committed, *out reports the failure, and the next commit's
+ * retention retries. */
+bbsnap_status bbsnap_checkpoint_writer_commit(bbsnap_checkpoint_writer *writer, bbsnap_writer *generation,
+                                              bbsnap_checkpoint_commit **out, bbsnap_error **error);
+void bbsnap_checkpoint_commit_free(bbsnap_checkpoint_commit *commit);
+/* The generation committed, as bbsnap_generations_get gives one. */
+bbsnap_status bbsnap_checkpoint_commit_generation(const bbsnap_checkpoint_commit *commit, uint64_t *number,
+                                                  const char **path, size_t *path_length, uint64_t *size,
+                                                  int64_t *modified_unix_ns, bbsnap_error **error);
+/* Its retention: the generations removed (oldest first, a list owned by
+ * the report: do not free it), how many intact generations it counted
+ * among those kept (at most keep), and the error of the removal that
+ * failed (owned by the report; NULL when none did). */
+bbsnap_status bbsnap_checkpoint_commit_retention(const bbsnap_checkpoint_commit *commit,
+                                                 const bbsnap_generations **removed, uint32_t *intact_kept,
+                                                 const bbsnap_error **prune_error, bbsnap_error **error);
+
+/* Retention now, keeping `keep` intact generations (at least 1, else
+ * BBSNAP_INVALID_ARGUMENT) in place of the options' keep: *removed is a new
+ * list of the generations removed, oldest first; *intact_kept as above.
+ * Errors: io (the directory cannot be listed, or the first removal that
+ * failed: those before it are done). */
+bbsnap_status bbsnap_checkpoint_writer_prune(bbsnap_checkpoint_writer *writer, uint32_t keep,
+                                             bbsnap_generations **removed, uint32_t *intact_kept,
+                                             bbsnap_error **error);
 
 #ifdef __cplusplus
 }  /* extern "C" */

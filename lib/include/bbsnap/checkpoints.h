@@ -47,7 +47,9 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -130,6 +132,40 @@ struct CommitReport {
   std::optional<Error> prune_error;
 };
 
+class CheckpointWriter;
+
+// A generation written slot by slot: the streamed form of
+// CheckpointWriter::commit(state), for a caller that has its state as a
+// stream rather than as a TransientSnapshot (the C ABI's bbsnap_writer).
+// CheckpointWriter::begin makes it; CheckpointWriter::commit(generation,
+// rest) finishes it. Until then it is a temporary file (writer.h) that no
+// reader sees; dropping it abandons the write.
+class GenerationWriter {
+ public:
+  GenerationWriter(GenerationWriter&&) noexcept;
+  GenerationWriter& operator=(GenerationWriter&&) noexcept;
+  ~GenerationWriter();
+
+  // The number and path it is written under; size and modified_unix_ns
+  // stay 0 (the CommitReport has them).
+  const Generation& generation() const { return generation_; }
+  // SnapshotWriter::add_slot, with its contract: slots in strictly
+  // increasing key order; after an error other than invalid_argument the
+  // generation is spent and commit refuses it.
+  Status add_slot(SlotKey key, std::optional<std::span<const std::uint8_t>> value);
+
+ private:
+  friend class CheckpointWriter;
+  GenerationWriter(std::shared_ptr<const void> ticket, SnapshotWriter writer, Generation generation);
+  // Shared with nothing: the CheckpointWriter that began this generation
+  // watches it (a weak_ptr) to know whether it is still being written,
+  // whichever of the two is destroyed first. Declared first, so destroyed
+  // last: after the writer has removed an abandoned temporary file.
+  std::shared_ptr<const void> ticket_;
+  SnapshotWriter writer_;
+  Generation generation_;
+};
+
 class CheckpointWriter {
  public:
   // Creates nothing but the lock file, and takes its lock. Errors: io (no
@@ -145,8 +181,28 @@ class CheckpointWriter {
   // those of write_snapshot (the generation is then not committed, except
   // after a failed directory fsync: writer.h), io (the directory cannot be
   // listed), limit_exceeded (generation 2^64 - 1 exists), invalid_argument
-  // (a moved-from writer).
+  // (a moved-from writer, a begun generation in progress).
   Result<CommitReport> commit(const TransientSnapshot& state);
+  // The next generation as a streaming write: its number is taken as
+  // commit(state) takes it and its SnapshotWriter created (the temporary
+  // file beside its path); the slots go to GenerationWriter::add_slot, the
+  // rest of the state to commit(generation, rest). One at a time: the
+  // number is not on disk until the file is named, so while a begun
+  // generation is alive (neither committed nor destroyed) begin and
+  // commit(state) are refused (invalid_argument). Errors: those of
+  // SnapshotWriter::create, io (the directory cannot be listed),
+  // limit_exceeded, invalid_argument.
+  Result<GenerationWriter> begin();
+  // Finishes `generation` with `rest` (SnapshotWriter::finish: its
+  // slot_table must be empty) and applies retention, as commit(state)
+  // does, with its errors. `generation` is spent afterwards whatever the
+  // result, except when it is refused as not this writer's generation in
+  // progress (invalid_argument: moved from, committed, or begun by another
+  // writer), which leaves it as it was.
+  Result<CommitReport> commit(GenerationWriter& generation, const TransientSnapshot& rest);
+  // Whether commit(generation, rest) takes `generation`: this writer began
+  // it, and it is neither committed nor moved from.
+  bool began(const GenerationWriter& generation) const;
   // Retention with `keep` in place of options.keep (at least 1). Errors: io
   // (listing, or the first removal that failed; those before it are done),
   // invalid_argument.

@@ -1,4 +1,5 @@
 // bbsnap.h: status codes and the error object, and call.h's boundary helpers.
+#include <memory>
 #include <new>
 
 #include "bbsnap/bbsnap.h"
@@ -47,18 +48,20 @@ bbsnap_status status_of(ErrorCode code) noexcept {
   return i < kCodes ? kStatusOf[i] : BBSNAP_IO;
 }
 
+std::unique_ptr<bbsnap_error> error_object(Error error) {
+  auto made = std::make_unique<bbsnap_error>(bbsnap_error{std::move(error), {}});
+  made->text = made->error.to_string();
+  return made;
+}
+
 bbsnap_status fail(Error error, bbsnap_error** out) noexcept {
   const bbsnap_status status = status_of(error.code);
   if (!out) return status;
-  bbsnap_error* made = nullptr;
   try {
-    made = new bbsnap_error{std::move(error), {}};
-    made->text = made->error.to_string();
+    *out = error_object(std::move(error)).release();
   } catch (...) {  // out of memory: the status alone says what went wrong
-    delete made;
-    made = nullptr;
+    *out = nullptr;
   }
-  *out = made;
   return status;
 }
 

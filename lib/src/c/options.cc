@@ -1,5 +1,5 @@
-// bbsnap.h: open options and write options, thin holders of OpenOptions
-// and WriteOptions.
+// bbsnap.h: open options, write options and checkpoint options, thin
+// holders of OpenOptions, WriteOptions and CheckpointOptions.
 #include <memory>
 
 #include "bbsnap/bbsnap.h"
@@ -122,6 +122,39 @@ bbsnap_status bbsnap_write_options_set_slots_per_chunk(bbsnap_write_options* opt
                                                        bbsnap_error** error) {
   return change(__func__, options, error, [&](const Call&, bbsnap::WriteOptions& o) -> Status {
     o.slots_per_chunk = slots_per_chunk;
+    return {};
+  });
+}
+
+bbsnap_status bbsnap_checkpoint_options_new(bbsnap_checkpoint_options** out, bbsnap_error** error) {
+  return make(__func__, out, error);
+}
+
+void bbsnap_checkpoint_options_free(bbsnap_checkpoint_options* options) { delete options; }
+
+bbsnap_status bbsnap_checkpoint_options_set_keep(bbsnap_checkpoint_options* options, uint32_t keep,
+                                                 bbsnap_error** error) {
+  return change(__func__, options, error, [&](const Call&, bbsnap::CheckpointOptions& o) -> Status {
+    o.keep = keep;  // 0 is refused by CheckpointWriter::open, the one place that knows the rule
+    return {};
+  });
+}
+
+bbsnap_status bbsnap_checkpoint_options_set_retention(bbsnap_checkpoint_options* options, int retention,
+                                                      bbsnap_error** error) {
+  return change(__func__, options, error, [&](const Call& call, bbsnap::CheckpointOptions& o) -> Status {
+    switch (retention) {
+      case BBSNAP_RETENTION_TABLE: o.retention = bbsnap::Retention::table; return {};
+      case BBSNAP_RETENTION_FULL: o.retention = bbsnap::Retention::full; return {};
+    }
+    return call.invalid("retention " + std::to_string(retention) + " is not table or full");
+  });
+}
+
+bbsnap_status bbsnap_checkpoint_options_set_write_options(bbsnap_checkpoint_options* options,
+                                                          const bbsnap_write_options* write, bbsnap_error** error) {
+  return change(__func__, options, error, [&](const Call&, bbsnap::CheckpointOptions& o) -> Status {
+    o.write = write ? write->options : bbsnap::WriteOptions{};
     return {};
   });
 }

@@ -3,6 +3,7 @@
 #include <memory>
 #include <optional>
 #include <span>
+#include <variant>
 
 #include "bbsnap/bbsnap.h"
 #include "c/call.h"
@@ -28,7 +29,7 @@ bbsnap_status bbsnap_writer_create(const char* path, const bbsnap_write_options*
     auto made = std::make_unique<bbsnap_writer>();
     Result<SnapshotWriter> writer = SnapshotWriter::create(path, options ? options->options : bbsnap::WriteOptions{});
     if (!writer) return std::move(writer).error();
-    made->writer.emplace(std::move(*writer));
+    made->destination.emplace<SnapshotWriter>(std::move(*writer));
     *out = made.release();
     return {};
   });
@@ -38,9 +39,11 @@ void bbsnap_writer_free(bbsnap_writer* writer) { delete writer; }
 
 bbsnap_status bbsnap_writer_finish(bbsnap_writer* writer, bbsnap_error** error) {
   bool attempted = false;
-  const bbsnap_status status = write(__func__, writer, error, [&](const Call&, bbsnap_writer& w) -> Status {
+  const bbsnap_status status = write(__func__, writer, error, [&](const Call& call, bbsnap_writer& w) -> Status {
+    auto* file = std::get_if<SnapshotWriter>(&w.destination);
+    if (!file) return call.invalid("it writes a checkpoint generation, which bbsnap_checkpoint_writer_commit commits");
     attempted = true;
-    return w.writer->finish(w.rest);
+    return file->finish(w.rest);
   });
   // Spent whatever the result (a state refused for its strings too), as
   // SnapshotWriter::finish is.
@@ -50,7 +53,7 @@ bbsnap_status bbsnap_writer_finish(bbsnap_writer* writer, bbsnap_error** error) 
 
 bbsnap_status bbsnap_writer_abort(bbsnap_writer* writer, bbsnap_error** error) {
   return write(__func__, writer, error, [&](const Call&, bbsnap_writer& w) -> Status {
-    w.spend();  // the SnapshotWriter's destruction removes its temporary file
+    w.spend();  // the destination's destruction removes its temporary file
     return {};
   });
 }
@@ -60,14 +63,14 @@ bbsnap_status bbsnap_writer_add_slot(bbsnap_writer* writer, uint64_t site, uint6
   return write(__func__, writer, error, [&](const Call& call, bbsnap_writer& w) -> Status {
     if (Status s = call.input(value, length, "value"); !s) return s;
     const std::span<const std::uint8_t> bytes(static_cast<const std::uint8_t*>(value), length);
-    return w.writer->add_slot({site, exec}, bytes);
+    return w.add_slot({site, exec}, bytes);
   });
 }
 
 bbsnap_status bbsnap_writer_add_empty_slot(bbsnap_writer* writer, uint64_t site, uint64_t exec,
                                            bbsnap_error** error) {
   return write(__func__, writer, error, [&](const Call&, bbsnap_writer& w) -> Status {
-    return w.writer->add_slot({site, exec}, std::nullopt);
+    return w.add_slot({site, exec}, std::nullopt);
   });
 }
 

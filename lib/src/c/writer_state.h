@@ -3,25 +3,38 @@
 // it on any error other than invalid_argument.
 #pragma once
 
+#include <cstdint>
 #include <optional>
+#include <span>
+#include <variant>
 
 #include "bbsnap/bbsnap.h"
+#include "bbsnap/checkpoints.h"
 #include "bbsnap/model.h"
 #include "bbsnap/writer.h"
 #include "c/call.h"
 
 struct bbsnap_writer {
-  // The slots go to it as they come. Reset when the writer is spent: an
+  // Where the slots go as they come: a file (bbsnap_writer_create) or a
+  // checkpoint generation (bbsnap_checkpoint_writer_begin), which only its
+  // own finishing function commits. Emptied when the writer is spent: an
   // unfinished write's temporary file is removed at once.
-  std::optional<bbsnap::SnapshotWriter> writer;
-  // Every other field, kept until finish hands it to SnapshotWriter::finish.
+  std::variant<std::monostate, bbsnap::SnapshotWriter, bbsnap::GenerationWriter> destination;
+  // Every other field, kept until the finishing function hands it on.
   bbsnap::TransientSnapshot rest;
   bool spent = false;
 
   void spend() {
     spent = true;
-    writer.reset();
+    destination = std::monostate{};
     rest = {};
+  }
+
+  bbsnap::Status add_slot(bbsnap::SlotKey key, std::optional<std::span<const std::uint8_t>> value) {
+    if (auto* file = std::get_if<bbsnap::SnapshotWriter>(&destination)) return file->add_slot(key, value);
+    if (auto* generation = std::get_if<bbsnap::GenerationWriter>(&destination)) return generation->add_slot(key, value);
+    // Not reached: `write` refuses a spent writer, the only one without a destination.
+    return bbsnap::Error::of(bbsnap::ErrorCode::internal, "a slot for a writer without a destination");
   }
 };
 

@@ -9,6 +9,7 @@
 #include <cerrno>
 #include <cstring>
 #include <limits>
+#include <memory>
 #include <set>
 #include <tuple>
 
@@ -56,6 +57,10 @@ struct CheckpointWriter::Impl {
   // Generations this writer committed or found intact among the kept ones,
   // by number, size and mtime (a file replaced by hand differs in them).
   std::set<FileIdentity> known_intact;
+  // The generation begun and not yet committed or destroyed (begin): its
+  // number is not on disk until its file is named, so no other commit may
+  // take a number meanwhile.
+  std::weak_ptr<const void> in_progress;
 
   const FileOps& ops() const { return ops_of(options.write); }
   ~Impl() {
@@ -138,7 +143,20 @@ struct CheckpointWriter::Impl {
     return Removal::removed;
   }
 
-  Result<CommitReport> commit(const TransientSnapshot& state) {
+  Status refuse_while_in_progress(const char* what) const {
+    if (in_progress.expired()) return {};
+    return Error::of(ErrorCode::invalid_argument, std::string(what) + " while a generation begun in " + dir +
+                                                      " is being written: commit it or destroy it first");
+  }
+
+  // The next generation (1 + the highest present) and the listing it was
+  // found in, which the commit's retention reuses: this writer holds the
+  // lock, so no other commit changes the directory meanwhile.
+  struct Next {
+    Generation generation;
+    std::vector<Generation> listing;  // newest first
+  };
+  Result<Next> next_generation() const {
     Result<std::vector<Generation>> generations = list_generations(dir);
     if (!generations) return std::move(generations).error();
     const std::uint64_t newest = generations->empty() ? 0 : generations->front().number;
@@ -146,21 +164,32 @@ struct CheckpointWriter::Impl {
       return Error::of(ErrorCode::limit_exceeded, "generation 18446744073709551615 exists in " + dir +
                                                       ": no number is left for the next one");
     }
+    Next next;
+    next.generation.number = newest + 1;
+    next.generation.path = dir + "/" + generation_file_name(next.generation.number);
+    next.listing = std::move(generations).value();
+    return next;
+  }
+
+  CommitReport committed_without_retention(Generation generation) {
     CommitReport report;
-    report.committed.number = newest + 1;
-    report.committed.path = dir + "/" + generation_file_name(report.committed.number);
-    if (Status s = write_snapshot(report.committed.path, state, options.write); !s) return std::move(s).error();
+    report.committed = std::move(generation);
     struct stat st {};
     if (::stat(report.committed.path.c_str(), &st) == 0) {
       report.committed.size = static_cast<std::uint64_t>(st.st_size);
       report.committed.modified_unix_ns =
           static_cast<std::int64_t>(st.st_mtim.tv_sec) * 1'000'000'000 + st.st_mtim.tv_nsec;
     }
-    // The listing above plus the new generation: this writer holds the
-    // lock, so no other commit changed the directory meanwhile.
-    generations->insert(generations->begin(), report.committed);
+    return report;
+  }
+
+  // Its file is complete and named: its size and mtime, then retention over
+  // the listing with it.
+  CommitReport committed(Next next) {
+    CommitReport report = committed_without_retention(std::move(next.generation));
+    next.listing.insert(next.listing.begin(), report.committed);
     known_intact.insert(identity_of(report.committed));  // intact by construction
-    Result<PruneReport> pruned = retain(*generations, options.keep, /*trust_known=*/true);
+    Result<PruneReport> pruned = retain(next.listing, options.keep, /*trust_known=*/true);
     if (pruned) {
       report.pruned = std::move(pruned).value();
     } else {
@@ -168,7 +197,42 @@ struct CheckpointWriter::Impl {
     }
     return report;
   }
+
+  // A streamed generation: prune() may have run since begin() listed the
+  // directory, so its retention lists it again (without the new one).
+  CommitReport committed_streamed(Generation generation) {
+    Next next;
+    next.generation = std::move(generation);
+    Result<std::vector<Generation>> listing = list_generations(dir);
+    if (!listing) {
+      CommitReport report = committed_without_retention(std::move(next.generation));
+      report.prune_error = std::move(listing).error();
+      return report;
+    }
+    for (Generation& g : *listing) {
+      if (g.number != next.generation.number) next.listing.push_back(std::move(g));
+    }
+    return committed(std::move(next));
+  }
+
+  Result<CommitReport> commit(const TransientSnapshot& state) {
+    if (Status s = refuse_while_in_progress("commit"); !s) return std::move(s).error();
+    Result<Next> next = next_generation();
+    if (!next) return std::move(next).error();
+    if (Status s = write_snapshot(next->generation.path, state, options.write); !s) return std::move(s).error();
+    return committed(std::move(next).value());
+  }
 };
+
+GenerationWriter::GenerationWriter(std::shared_ptr<const void> ticket, SnapshotWriter writer, Generation generation)
+    : ticket_(std::move(ticket)), writer_(std::move(writer)), generation_(std::move(generation)) {}
+GenerationWriter::GenerationWriter(GenerationWriter&&) noexcept = default;
+GenerationWriter& GenerationWriter::operator=(GenerationWriter&&) noexcept = default;
+GenerationWriter::~GenerationWriter() = default;
+
+Status GenerationWriter::add_slot(SlotKey key, std::optional<std::span<const std::uint8_t>> value) {
+  return writer_.add_slot(key, value);
+}
 
 CheckpointWriter::CheckpointWriter(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 CheckpointWriter::CheckpointWriter(CheckpointWriter&&) noexcept = default;
@@ -195,6 +259,42 @@ Result<CommitReport> CheckpointWriter::commit(const TransientSnapshot& state) {
     if (!impl_) return Error::of(ErrorCode::invalid_argument, "commit on a moved-from CheckpointWriter");
     return impl_->commit(state);
   });
+}
+
+// begin and commit(generation, rest) touch GenerationWriter's members,
+// which its friend CheckpointWriter may, and its Impl may not.
+Result<GenerationWriter> CheckpointWriter::begin() {
+  return guarded("CheckpointWriter::begin", [&]() -> Result<GenerationWriter> {
+    if (!impl_) return Error::of(ErrorCode::invalid_argument, "begin on a moved-from CheckpointWriter");
+    if (Status s = impl_->refuse_while_in_progress("begin"); !s) return std::move(s).error();
+    Result<Impl::Next> next = impl_->next_generation();
+    if (!next) return std::move(next).error();
+    Result<SnapshotWriter> writer = SnapshotWriter::create(next->generation.path, impl_->options.write);
+    if (!writer) return std::move(writer).error();
+    // Any object will do: only its identity and its lifetime matter.
+    std::shared_ptr<const void> ticket = std::make_shared<const char>('\0');
+    impl_->in_progress = ticket;
+    return GenerationWriter(std::move(ticket), std::move(writer).value(), std::move(next->generation));
+  });
+}
+
+Result<CommitReport> CheckpointWriter::commit(GenerationWriter& generation, const TransientSnapshot& rest) {
+  return guarded("CheckpointWriter::commit", [&]() -> Result<CommitReport> {
+    if (!impl_) return Error::of(ErrorCode::invalid_argument, "commit on a moved-from CheckpointWriter");
+    if (!began(generation)) {
+      return Error::of(ErrorCode::invalid_argument, "commit of a generation that this writer of " + impl_->dir +
+                                                        " did not begin, or that was committed");
+    }
+    // Spent whatever the result, as SnapshotWriter::finish is: `finishing`
+    // holds the ticket until the generation is committed or has failed.
+    GenerationWriter finishing = std::move(generation);
+    if (Status s = finishing.writer_.finish(rest); !s) return std::move(s).error();
+    return impl_->committed_streamed(std::move(finishing.generation_));
+  });
+}
+
+bool CheckpointWriter::began(const GenerationWriter& generation) const {
+  return impl_ && generation.ticket_ && impl_->in_progress.lock() == generation.ticket_;
 }
 
 Result<PruneReport> CheckpointWriter::prune(std::uint32_t keep) {

@@ -21,7 +21,17 @@ macro_rules! opaque {
         }
     )*};
 }
-opaque!(bbsnap_error, bbsnap_open_options, bbsnap_snapshot, bbsnap_write_options, bbsnap_writer);
+opaque!(
+    bbsnap_error,
+    bbsnap_open_options,
+    bbsnap_snapshot,
+    bbsnap_write_options,
+    bbsnap_writer,
+    bbsnap_generations,
+    bbsnap_checkpoint_options,
+    bbsnap_checkpoint_writer,
+    bbsnap_checkpoint_commit
+);
 
 /// BBSNAP_CURRENT_SPEC_VERSION: the runtime's schema version this build restores.
 pub const BBSNAP_CURRENT_SPEC_VERSION: u32 = 1;
@@ -66,6 +76,11 @@ pub const BBSNAP_INGRESS_APP_EVENT: bbsnap_ingress_kind = 2;
 pub const BBSNAP_INGRESS_INVOKE: bbsnap_ingress_kind = 3;
 pub const BBSNAP_INGRESS_TIMER_MATURED: bbsnap_ingress_kind = 4;
 pub const BBSNAP_INGRESS_COMPLETION: bbsnap_ingress_kind = 5;
+
+/// How retention decides that a generation is intact.
+pub type bbsnap_retention = c_int;
+pub const BBSNAP_RETENTION_TABLE: bbsnap_retention = 0;
+pub const BBSNAP_RETENTION_FULL: bbsnap_retention = 1;
 
 extern "C" {
     // ---- status and errors
@@ -205,4 +220,25 @@ extern "C" {
     pub fn bbsnap_writer_add_wire_state(writer: *mut bbsnap_writer, component: u32, bytes: *const c_void, length: usize, error: *mut *mut bbsnap_error) -> bbsnap_status;
     pub fn bbsnap_writer_add_pending_completion(writer: *mut bbsnap_writer, cmd_id: u64, error: *mut *mut bbsnap_error) -> bbsnap_status;
     pub fn bbsnap_writer_add_pending_completion_result(writer: *mut bbsnap_writer, name: *const c_char, name_length: usize, bytes: *const c_void, length: usize, error: *mut *mut bbsnap_error) -> bbsnap_status;
+
+    // ---- checkpoint directories
+    pub fn bbsnap_generations_free(generations: *mut bbsnap_generations);
+    pub fn bbsnap_generations_count(generations: *const bbsnap_generations, count: *mut usize, error: *mut *mut bbsnap_error) -> bbsnap_status;
+    pub fn bbsnap_generations_get(generations: *const bbsnap_generations, index: usize, number: *mut u64, path: *mut *const c_char, path_length: *mut usize, size: *mut u64, modified_unix_ns: *mut i64, error: *mut *mut bbsnap_error) -> bbsnap_status;
+    pub fn bbsnap_generations_skip_reason(generations: *const bbsnap_generations, index: usize, reason: *mut *const bbsnap_error, error: *mut *mut bbsnap_error) -> bbsnap_status;
+    pub fn bbsnap_checkpoints_list(dir: *const c_char, out: *mut *mut bbsnap_generations, error: *mut *mut bbsnap_error) -> bbsnap_status;
+    pub fn bbsnap_checkpoints_restore_newest(dir: *const c_char, options: *const bbsnap_open_options, snapshot: *mut *mut bbsnap_snapshot, tried: *mut *mut bbsnap_generations, error: *mut *mut bbsnap_error) -> bbsnap_status;
+    pub fn bbsnap_checkpoint_options_new(out: *mut *mut bbsnap_checkpoint_options, error: *mut *mut bbsnap_error) -> bbsnap_status;
+    pub fn bbsnap_checkpoint_options_free(options: *mut bbsnap_checkpoint_options);
+    pub fn bbsnap_checkpoint_options_set_keep(options: *mut bbsnap_checkpoint_options, keep: u32, error: *mut *mut bbsnap_error) -> bbsnap_status;
+    pub fn bbsnap_checkpoint_options_set_retention(options: *mut bbsnap_checkpoint_options, retention: c_int, error: *mut *mut bbsnap_error) -> bbsnap_status;
+    pub fn bbsnap_checkpoint_options_set_write_options(options: *mut bbsnap_checkpoint_options, write: *const bbsnap_write_options, error: *mut *mut bbsnap_error) -> bbsnap_status;
+    pub fn bbsnap_checkpoint_writer_open(dir: *const c_char, options: *const bbsnap_checkpoint_options, out: *mut *mut bbsnap_checkpoint_writer, error: *mut *mut bbsnap_error) -> bbsnap_status;
+    pub fn bbsnap_checkpoint_writer_free(writer: *mut bbsnap_checkpoint_writer);
+    pub fn bbsnap_checkpoint_writer_begin(writer: *mut bbsnap_checkpoint_writer, out: *mut *mut bbsnap_writer, error: *mut *mut bbsnap_error) -> bbsnap_status;
+    pub fn bbsnap_checkpoint_writer_commit(writer: *mut bbsnap_checkpoint_writer, generation: *mut bbsnap_writer, out: *mut *mut bbsnap_checkpoint_commit, error: *mut *mut bbsnap_error) -> bbsnap_status;
+    pub fn bbsnap_checkpoint_commit_free(commit: *mut bbsnap_checkpoint_commit);
+    pub fn bbsnap_checkpoint_commit_generation(commit: *const bbsnap_checkpoint_commit, number: *mut u64, path: *mut *const c_char, path_length: *mut usize, size: *mut u64, modified_unix_ns: *mut i64, error: *mut *mut bbsnap_error) -> bbsnap_status;
+    pub fn bbsnap_checkpoint_commit_retention(commit: *const bbsnap_checkpoint_commit, removed: *mut *const bbsnap_generations, intact_kept: *mut u32, prune_error: *mut *const bbsnap_error, error: *mut *mut bbsnap_error) -> bbsnap_status;
+    pub fn bbsnap_checkpoint_writer_prune(writer: *mut bbsnap_checkpoint_writer, keep: u32, removed: *mut *mut bbsnap_generations, intact_kept: *mut u32, error: *mut *mut bbsnap_error) -> bbsnap_status;
 }

@@ -131,6 +131,24 @@ impl Error {
         Error { code, section: String::new(), offset: None, message: message.into(), stored: 0, computed: 0 }
     }
 
+    /// A copy of an error object, which stays where it is (an error a
+    /// generation list or a commit report owns).
+    ///
+    /// # Safety
+    /// `error` is a live error object of the library.
+    pub(crate) unsafe fn copied_from(error: *const sys::bbsnap_error) -> Error {
+        let text = |p: *const c_char| CStr::from_ptr(p).to_string_lossy().into_owned();
+        let offset = sys::bbsnap_error_offset(error);
+        Error {
+            code: ErrorCode::from_status(sys::bbsnap_error_code(error)),
+            section: text(sys::bbsnap_error_section(error)),
+            offset: (offset != sys::BBSNAP_NO_OFFSET).then_some(offset),
+            message: text(sys::bbsnap_error_message(error)),
+            stored: sys::bbsnap_error_stored(error),
+            computed: sys::bbsnap_error_computed(error),
+        }
+    }
+
     /// Takes over the error object of a failed call (`error` may be NULL when
     /// the library could not allocate it) and frees it.
     ///
@@ -141,16 +159,7 @@ impl Error {
         if error.is_null() {
             return Error::new(code, "(the library could not allocate the error's details)");
         }
-        let text = |p: *const c_char| CStr::from_ptr(p).to_string_lossy().into_owned();
-        let offset = sys::bbsnap_error_offset(error);
-        let out = Error {
-            code,
-            section: text(sys::bbsnap_error_section(error)),
-            offset: (offset != sys::BBSNAP_NO_OFFSET).then_some(offset),
-            message: text(sys::bbsnap_error_message(error)),
-            stored: sys::bbsnap_error_stored(error),
-            computed: sys::bbsnap_error_computed(error),
-        };
+        let out = Error { code, ..Error::copied_from(error) };
         sys::bbsnap_error_free(error);
         out
     }

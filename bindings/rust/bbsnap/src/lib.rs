@@ -10,6 +10,9 @@
 //!   [`Snapshot::to_transient`] builds the owned [`TransientSnapshot`].
 //! - [`write_snapshot`] writes a whole `TransientSnapshot` atomically;
 //!   [`Writer`] streams one field at a time.
+//! - [`checkpoints`]: a directory of numbered generations, committed by
+//!   its one [`checkpoints::CheckpointWriter`] with retention, restored
+//!   newest first past damaged ones by [`checkpoints::restore_newest`].
 //! - Errors are [`Error`] values carrying the code, section and byte offset.
 //!
 //! The types of `transient` are the runtime's own declarations, verbatim, so
@@ -52,8 +55,10 @@
 //! ```
 
 mod aligned;
+pub mod checkpoints;
 mod collections;
 mod error;
+mod ffi;
 mod options;
 mod snapshot;
 mod to_transient;
@@ -64,7 +69,7 @@ mod writer;
 pub use aligned::{AlignedBytes, FILE_ALIGNMENT};
 pub use bbsnap_sys as sys;
 pub use error::{Error, ErrorCode};
-pub use options::{OpenOptions, SpecVersion, Verification, WriteOptions};
+pub use options::{CheckpointOptions, OpenOptions, Retention, SpecVersion, Verification, WriteOptions};
 pub use snapshot::{section_kind_name, Slots, Snapshot};
 pub use transient::*;
 pub use view::{
@@ -81,4 +86,6 @@ const _: () = {
     send_sync::<Snapshot<'static>>();
     send_sync::<Error>();
     send::<Writer>();
+    send::<checkpoints::CheckpointWriter>();
+    send_sync::<checkpoints::Restored>();
 };

@@ -1,11 +1,10 @@
-//! How to open and how to write: plain values, turned into the C ABI's
-//! option objects for the one call that needs them.
-
-use std::ptr::{self, NonNull};
+//! How to open, how to write and how to keep checkpoints: plain values,
+//! turned into the C ABI's option objects for the one call that needs them.
 
 use bbsnap_sys as sys;
 
 use crate::error::{check, Error};
+use crate::ffi::Owned;
 
 /// What is checked, and when (bbsnap.h bbsnap_verification).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
@@ -84,40 +83,40 @@ impl Default for WriteOptions {
     }
 }
 
-/// An option object of the C ABI, freed on drop.
-pub(crate) struct RawOptions<T> {
-    raw: NonNull<T>,
-    free: unsafe extern "C" fn(*mut T),
+/// How a checkpoint writer's retention decides that a generation is intact
+/// (bbsnap.h bbsnap_retention).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub enum Retention {
+    /// Its header and section table verify: two small reads per generation.
+    #[default]
+    Table,
+    /// Every byte verifies: a read of each kept generation.
+    Full,
 }
 
-impl<T> RawOptions<T> {
-    pub(crate) fn as_ptr(&self) -> *const T {
-        self.raw.as_ptr()
-    }
-
-    fn new(
-        new: unsafe extern "C" fn(*mut *mut T, *mut *mut sys::bbsnap_error) -> sys::bbsnap_status,
-        free: unsafe extern "C" fn(*mut T),
-    ) -> Result<RawOptions<T>, Error> {
-        let mut raw = ptr::null_mut();
-        // SAFETY: `new` writes a fresh object to `raw` on success.
-        check(|e| unsafe { new(&mut raw, e) })?;
-        let raw = NonNull::new(raw).expect("bbsnap.h: a successful *_new sets its handle");
-        Ok(RawOptions { raw, free })
-    }
+/// Options of CheckpointWriter::open (bbsnap.h bbsnap_checkpoint_options);
+/// the default keeps 3 intact generations, Retention::Table, each written
+/// with the default WriteOptions.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct CheckpointOptions {
+    /// Intact generations retention keeps: at least 1 (0: InvalidArgument from open).
+    pub keep: u32,
+    pub retention: Retention,
+    /// How each generation is written.
+    pub write: WriteOptions,
 }
 
-impl<T> Drop for RawOptions<T> {
-    fn drop(&mut self) {
-        // SAFETY: the object came from the matching *_new and is freed once.
-        unsafe { (self.free)(self.raw.as_ptr()) }
+impl Default for CheckpointOptions {
+    fn default() -> Self {
+        CheckpointOptions { keep: 3, retention: Retention::default(), write: WriteOptions::default() }
     }
 }
 
 impl OpenOptions {
-    pub(crate) fn to_raw(&self) -> Result<RawOptions<sys::bbsnap_open_options>, Error> {
-        let o = RawOptions::new(sys::bbsnap_open_options_new, sys::bbsnap_open_options_free)?;
-        let p = o.raw.as_ptr();
+    pub(crate) fn to_raw(&self) -> Result<Owned<sys::bbsnap_open_options>, Error> {
+        // SAFETY: the out-parameter is valid.
+        let o = Owned::made(|out, e| unsafe { sys::bbsnap_open_options_new(out, e) }, sys::bbsnap_open_options_free)?;
+        let p = o.as_ptr();
         let verification = match self.verification {
             Verification::Full => sys::BBSNAP_VERIFY_FULL,
             Verification::Lazy => sys::BBSNAP_VERIFY_LAZY,
@@ -138,9 +137,10 @@ impl OpenOptions {
 }
 
 impl WriteOptions {
-    pub(crate) fn to_raw(&self) -> Result<RawOptions<sys::bbsnap_write_options>, Error> {
-        let o = RawOptions::new(sys::bbsnap_write_options_new, sys::bbsnap_write_options_free)?;
-        let p = o.raw.as_ptr();
+    pub(crate) fn to_raw(&self) -> Result<Owned<sys::bbsnap_write_options>, Error> {
+        // SAFETY: the out-parameter is valid.
+        let o = Owned::made(|out, e| unsafe { sys::bbsnap_write_options_new(out, e) }, sys::bbsnap_write_options_free)?;
+        let p = o.as_ptr();
         // SAFETY: `p` is a live options object owned by `o`.
         unsafe {
             check(|e| sys::bbsnap_write_options_set_durable(p, self.durable, e))?;
@@ -148,6 +148,30 @@ impl WriteOptions {
                 check(|e| sys::bbsnap_write_options_set_file_mode(p, mode, e))?;
             }
             check(|e| sys::bbsnap_write_options_set_slots_per_chunk(p, self.slots_per_chunk, e))?;
+        }
+        Ok(o)
+    }
+}
+
+impl CheckpointOptions {
+    pub(crate) fn to_raw(&self) -> Result<Owned<sys::bbsnap_checkpoint_options>, Error> {
+        // SAFETY: the out-parameter is valid.
+        let o = Owned::made(
+            |out, e| unsafe { sys::bbsnap_checkpoint_options_new(out, e) },
+            sys::bbsnap_checkpoint_options_free,
+        )?;
+        let p = o.as_ptr();
+        let write = self.write.to_raw()?;
+        let retention = match self.retention {
+            Retention::Table => sys::BBSNAP_RETENTION_TABLE,
+            Retention::Full => sys::BBSNAP_RETENTION_FULL,
+        };
+        // SAFETY: `p` and `write` are live options objects owned here; the
+        // write options are copied.
+        unsafe {
+            check(|e| sys::bbsnap_checkpoint_options_set_keep(p, self.keep, e))?;
+            check(|e| sys::bbsnap_checkpoint_options_set_retention(p, retention, e))?;
+            check(|e| sys::bbsnap_checkpoint_options_set_write_options(p, write.as_ptr(), e))?;
         }
         Ok(o)
     }

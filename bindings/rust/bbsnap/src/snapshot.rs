@@ -1,15 +1,14 @@
 //! Snapshot: an open snapshot file (or bytes the caller holds), read in place.
 
-use std::ffi::CString;
 use std::marker::PhantomData;
 use std::os::raw::c_char;
-use std::os::unix::ffi::OsStrExt;
 use std::path::Path;
 use std::ptr::{self, NonNull};
 
 use bbsnap_sys as sys;
 
-use crate::error::{Error, ErrorCode};
+use crate::error::Error;
+use crate::ffi::c_path;
 use crate::options::OpenOptions;
 use crate::transient::ExecutionStateSnapshot;
 use crate::view::{bytes, ids, Handle, PendingAsync, SectionEntry, Slot, SlotEntry};
@@ -54,11 +53,20 @@ impl Snapshot<'static> {
     /// the first failing check in FORMAT.md's order, with its section and
     /// offset (ChecksumMismatch, Truncated, SpecVersionMismatch, Io, ...).
     pub fn open(path: impl AsRef<Path>, options: OpenOptions) -> Result<Snapshot<'static>, Error> {
-        let path = CString::new(path.as_ref().as_os_str().as_bytes())
-            .map_err(|_| Error::new(ErrorCode::InvalidArgument, "the path contains a NUL byte"))?;
+        let path = c_path(path.as_ref())?;
         let raw_options = options.to_raw()?;
         // SAFETY: `path` is NUL-terminated; the out-parameter is set on success.
         Snapshot::from_raw(|out, e| unsafe { sys::bbsnap_snapshot_open(path.as_ptr(), raw_options.as_ptr(), out, e) })
+    }
+
+    /// Takes over a snapshot of a file the library mapped itself (a
+    /// restored checkpoint generation); None for NULL.
+    ///
+    /// # Safety
+    /// `raw` is NULL or a snapshot handle that nothing else owns and whose
+    /// bytes the library owns.
+    pub(crate) unsafe fn take(raw: *mut sys::bbsnap_snapshot) -> Option<Snapshot<'static>> {
+        NonNull::new(raw).map(|raw| Snapshot { raw, _bytes: PhantomData })
     }
 }
 

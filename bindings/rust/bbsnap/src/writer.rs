@@ -1,15 +1,13 @@
 //! Writing: the streaming Writer (bbsnap.h bbsnap_writer) and
 //! write_snapshot, which feeds it a whole TransientSnapshot.
 
-use std::ffi::CString;
 use std::os::raw::c_char;
-use std::os::unix::ffi::OsStrExt;
 use std::path::Path;
-use std::ptr::{self, NonNull};
 
 use bbsnap_sys as sys;
 
-use crate::error::{check, Error, ErrorCode};
+use crate::error::{check, Error};
+use crate::ffi::{c_path, Owned};
 use crate::options::WriteOptions;
 use crate::transient::*;
 
@@ -25,19 +23,12 @@ use crate::transient::*;
 /// any other error spends it. Dropping an unfinished Writer abandons the
 /// write and removes its temporary file.
 pub struct Writer {
-    raw: NonNull<sys::bbsnap_writer>,
+    raw: Owned<sys::bbsnap_writer>,
 }
 
 // SAFETY: a writer is driven by one thread at a time (bbsnap.h); &mut self
 // on every call ensures that, wherever the Writer moves.
 unsafe impl Send for Writer {}
-
-impl Drop for Writer {
-    fn drop(&mut self) {
-        // SAFETY: the handle came from bbsnap_writer_create and is freed once.
-        unsafe { sys::bbsnap_writer_free(self.raw.as_ptr()) }
-    }
-}
 
 impl std::fmt::Debug for Writer {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -56,13 +47,22 @@ impl Writer {
     /// Creates the temporary file beside `path`. Errors: Io (no such
     /// directory, no permission), InvalidArgument (slots_per_chunk, file_mode).
     pub fn create(path: impl AsRef<Path>, options: WriteOptions) -> Result<Writer, Error> {
-        let path = CString::new(path.as_ref().as_os_str().as_bytes())
-            .map_err(|_| Error::new(ErrorCode::InvalidArgument, "the path contains a NUL byte"))?;
+        let path = c_path(path.as_ref())?;
         let raw_options = options.to_raw()?;
-        let mut raw = ptr::null_mut();
-        check(|e| unsafe { sys::bbsnap_writer_create(path.as_ptr(), raw_options.as_ptr(), &mut raw, e) })?;
-        let raw = NonNull::new(raw).expect("bbsnap.h: a successful bbsnap_writer_create sets its handle");
-        Ok(Writer { raw })
+        Writer::made(|out, e| unsafe { sys::bbsnap_writer_create(path.as_ptr(), raw_options.as_ptr(), out, e) })
+    }
+
+    /// The writer that `make` hands out: bbsnap_writer_create's, or a
+    /// checkpoint generation's (bbsnap_checkpoint_writer_begin).
+    pub(crate) fn made(
+        make: impl FnOnce(*mut *mut sys::bbsnap_writer, *mut *mut sys::bbsnap_error) -> sys::bbsnap_status,
+    ) -> Result<Writer, Error> {
+        Ok(Writer { raw: Owned::made(make, sys::bbsnap_writer_free)? })
+    }
+
+    /// The handle, for the one call that finishes a checkpoint generation.
+    pub(crate) fn as_raw(&mut self) -> *mut sys::bbsnap_writer {
+        self.raw.as_ptr()
     }
 
     fn call(
@@ -260,6 +260,17 @@ impl Writer {
         Ok(())
     }
 
+    /// Every field of `state`: the slots first, sorted by (site, exec) here
+    /// (the writer sorts the other maps).
+    pub(crate) fn add_state(&mut self, state: &TransientSnapshot) -> Result<(), Error> {
+        let mut slots: Vec<_> = state.slot_table.iter().collect();
+        slots.sort_unstable_by_key(|(key, _)| **key);
+        for (&(site, exec), value) in slots {
+            self.add_slot(site, exec, value.as_deref())?;
+        }
+        self.add_all_but_slots(state)
+    }
+
     /// Every field of `state` but the slot table (the slots go first, in
     /// key order, through add_slot).
     fn add_all_but_slots(&mut self, state: &TransientSnapshot) -> Result<(), Error> {
@@ -327,11 +338,6 @@ impl Writer {
 /// (site, exec) here; the writer sorts the other maps).
 pub fn write_snapshot(path: impl AsRef<Path>, state: &TransientSnapshot, options: WriteOptions) -> Result<(), Error> {
     let mut writer = Writer::create(path, options)?;
-    let mut slots: Vec<_> = state.slot_table.iter().collect();
-    slots.sort_unstable_by_key(|(key, _)| **key);
-    for (&(site, exec), value) in slots {
-        writer.add_slot(site, exec, value.as_deref())?;
-    }
-    writer.add_all_but_slots(state)?;
+    writer.add_state(state)?;
     writer.finish()
 }

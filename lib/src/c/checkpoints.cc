@@ -1,0 +1,241 @@
+// bbsnap.h: checkpoint directories, thin over checkpoints.h. A generation
+// is written through a bbsnap_writer (bbsnap_checkpoint_writer_begin), so
+// that every field goes in by the functions that write a file; generation
+// lists and commit reports hold copies of what the C++ API returned.
+#include <memory>
+#include <optional>
+#include <string>
+#include <utility>
+#include <variant>
+#include <vector>
+
+#include "bbsnap/bbsnap.h"
+#include "bbsnap/checkpoints.h"
+#include "c/call.h"
+#include "c/handles.h"
+#include "c/writer_state.h"
+
+using bbsnap::CheckpointWriter;
+using bbsnap::CommitReport;
+using bbsnap::Generation;
+using bbsnap::GenerationWriter;
+using bbsnap::PruneReport;
+using bbsnap::Result;
+using bbsnap::Status;
+using bbsnap::c::Call;
+using bbsnap::c::error_object;
+using bbsnap::c::run;
+
+namespace {
+
+// `run` on a handle that must not be NULL (`what` names it in the refusal).
+template <typename Handle, typename Body>
+bbsnap_status with(const char* function, Handle* handle, const char* what, bbsnap_error** error, Body body) noexcept {
+  return run(function, error, [&](const Call& call) -> Status {
+    if (!handle) return call.invalid(std::string(what) + " is NULL");
+    return body(call, *handle);
+  });
+}
+
+// A list without skip reasons.
+bbsnap_generations list_of(std::vector<Generation> generations) {
+  const std::size_t count = generations.size();
+  return bbsnap_generations{std::move(generations), std::vector<std::unique_ptr<bbsnap_error>>(count)};
+}
+
+Status check_index(const Call& call, const bbsnap_generations& list, std::size_t index) {
+  if (index >= list.generations.size()) return call.out_of_range("generation", index, list.generations.size());
+  return {};
+}
+
+void put(const Generation& g, uint64_t* number, const char** path, size_t* path_length, uint64_t* size,
+         int64_t* modified_unix_ns) {
+  *number = g.number;
+  *path = g.path.c_str();
+  *path_length = g.path.size();
+  *size = g.size;
+  *modified_unix_ns = g.modified_unix_ns;
+}
+
+}  // namespace
+
+extern "C" {
+
+void bbsnap_generations_free(bbsnap_generations* generations) { delete generations; }
+
+bbsnap_status bbsnap_generations_count(const bbsnap_generations* generations, size_t* count, bbsnap_error** error) {
+  return with(__func__, generations, "the list", error,
+              [&](const Call& call, const bbsnap_generations& list) -> Status {
+                if (Status s = call.outs(count); !s) return s;
+                *count = list.generations.size();
+                return {};
+              });
+}
+
+bbsnap_status bbsnap_generations_get(const bbsnap_generations* generations, size_t index, uint64_t* number,
+                                     const char** path, size_t* path_length, uint64_t* size, int64_t* modified_unix_ns,
+                                     bbsnap_error** error) {
+  return with(__func__, generations, "the list", error,
+              [&](const Call& call, const bbsnap_generations& list) -> Status {
+                if (Status s = call.outs(number, path, path_length, size, modified_unix_ns); !s) return s;
+                if (Status s = check_index(call, list, index); !s) return s;
+                put(list.generations[index], number, path, path_length, size, modified_unix_ns);
+                return {};
+              });
+}
+
+bbsnap_status bbsnap_generations_skip_reason(const bbsnap_generations* generations, size_t index,
+                                             const bbsnap_error** reason, bbsnap_error** error) {
+  return with(__func__, generations, "the list", error,
+              [&](const Call& call, const bbsnap_generations& list) -> Status {
+                if (Status s = call.outs(reason); !s) return s;
+                if (Status s = check_index(call, list, index); !s) return s;
+                *reason = list.skip_reasons[index].get();
+                return {};
+              });
+}
+
+bbsnap_status bbsnap_checkpoints_list(const char* dir, bbsnap_generations** out, bbsnap_error** error) {
+  if (out) *out = nullptr;
+  return run(__func__, error, [&](const Call& call) -> Status {
+    if (Status s = call.outs(out); !s) return s;
+    if (!dir) return call.invalid("the directory is NULL");
+    Result<std::vector<Generation>> listed = bbsnap::list_generations(dir);
+    if (!listed) return std::move(listed).error();
+    *out = std::make_unique<bbsnap_generations>(list_of(std::move(listed).value())).release();
+    return {};
+  });
+}
+
+bbsnap_status bbsnap_checkpoints_restore_newest(const char* dir, const bbsnap_open_options* options,
+                                                bbsnap_snapshot** snapshot, bbsnap_generations** tried,
+                                                bbsnap_error** error) {
+  if (snapshot) *snapshot = nullptr;
+  if (tried) *tried = nullptr;
+  return run(__func__, error, [&](const Call& call) -> Status {
+    if (Status s = call.outs(snapshot, tried); !s) return s;
+    if (!dir) return call.invalid("the directory is NULL");
+    Result<std::optional<bbsnap::RestoredGeneration>> restored =
+        bbsnap::restore_newest(dir, options ? options->options : bbsnap::OpenOptions{});
+    if (!restored) return std::move(restored).error();
+    auto list = std::make_unique<bbsnap_generations>();
+    std::unique_ptr<bbsnap_snapshot> opened;
+    if (*restored) {
+      bbsnap::RestoredGeneration& r = **restored;
+      for (bbsnap::SkippedGeneration& skipped : r.skipped) {
+        list->generations.push_back(std::move(skipped.generation));
+        list->skip_reasons.push_back(error_object(std::move(skipped.reason)));
+      }
+      list->generations.push_back(std::move(r.generation));
+      list->skip_reasons.emplace_back();  // restored, not skipped
+      opened = std::make_unique<bbsnap_snapshot>(bbsnap_snapshot{std::move(r.snapshot)});
+    }
+    *snapshot = opened.release();
+    *tried = list.release();
+    return {};
+  });
+}
+
+bbsnap_status bbsnap_checkpoint_writer_open(const char* dir, const bbsnap_checkpoint_options* options,
+                                            bbsnap_checkpoint_writer** out, bbsnap_error** error) {
+  if (out) *out = nullptr;
+  return run(__func__, error, [&](const Call& call) -> Status {
+    if (Status s = call.outs(out); !s) return s;
+    if (!dir) return call.invalid("the directory is NULL");
+    Result<CheckpointWriter> writer =
+        CheckpointWriter::open(dir, options ? options->options : bbsnap::CheckpointOptions{});
+    if (!writer) return std::move(writer).error();
+    *out = new bbsnap_checkpoint_writer{std::move(writer).value()};  // if this throws, the lock is released
+    return {};
+  });
+}
+
+void bbsnap_checkpoint_writer_free(bbsnap_checkpoint_writer* writer) { delete writer; }
+
+bbsnap_status bbsnap_checkpoint_writer_begin(bbsnap_checkpoint_writer* writer, bbsnap_writer** out,
+                                             bbsnap_error** error) {
+  if (out) *out = nullptr;
+  return with(__func__, writer, "the checkpoint writer", error,
+              [&](const Call& call, bbsnap_checkpoint_writer& w) -> Status {
+                if (Status s = call.outs(out); !s) return s;
+                // Allocated first: running out of memory after begin would
+                // create a temporary file only to remove it.
+                auto made = std::make_unique<bbsnap_writer>();
+                Result<GenerationWriter> generation = w.writer.begin();
+                if (!generation) return std::move(generation).error();
+                made->destination.emplace<GenerationWriter>(std::move(generation).value());
+                *out = made.release();
+                return {};
+              });
+}
+
+bbsnap_status bbsnap_checkpoint_writer_commit(bbsnap_checkpoint_writer* writer, bbsnap_writer* generation,
+                                              bbsnap_checkpoint_commit** out, bbsnap_error** error) {
+  if (out) *out = nullptr;
+  bool attempted = false;
+  const bbsnap_status status =
+      bbsnap::c::write(__func__, generation, error, [&](const Call& call, bbsnap_writer& g) -> Status {
+        if (Status s = call.outs(out); !s) return s;
+        if (!writer) return call.invalid("the checkpoint writer is NULL");
+        auto* begun = std::get_if<GenerationWriter>(&g.destination);
+        if (!begun || !writer->writer.began(*begun)) {
+          return call.invalid("the writer is not a generation in progress that this checkpoint writer began");
+        }
+        auto made = std::make_unique<bbsnap_checkpoint_commit>();
+        attempted = true;
+        Result<CommitReport> report = writer->writer.commit(*begun, g.rest);
+        if (!report) return std::move(report).error();
+        made->committed = std::move(report->committed);
+        made->removed = list_of(std::move(report->pruned.removed));
+        made->intact_kept = report->pruned.intact_kept;
+        if (report->prune_error) made->prune_error = error_object(std::move(*report->prune_error));
+        *out = made.release();
+        return {};
+      });
+  // Spent whatever the result, as by bbsnap_writer_finish.
+  if (attempted) generation->spend();
+  return status;
+}
+
+bbsnap_status bbsnap_checkpoint_writer_prune(bbsnap_checkpoint_writer* writer, uint32_t keep,
+                                             bbsnap_generations** removed, uint32_t* intact_kept,
+                                             bbsnap_error** error) {
+  if (removed) *removed = nullptr;
+  return with(__func__, writer, "the checkpoint writer", error,
+              [&](const Call& call, bbsnap_checkpoint_writer& w) -> Status {
+                if (Status s = call.outs(removed, intact_kept); !s) return s;
+                Result<PruneReport> report = w.writer.prune(keep);
+                if (!report) return std::move(report).error();
+                *removed = std::make_unique<bbsnap_generations>(list_of(std::move(report->removed))).release();
+                *intact_kept = report->intact_kept;
+                return {};
+              });
+}
+
+void bbsnap_checkpoint_commit_free(bbsnap_checkpoint_commit* commit) { delete commit; }
+
+bbsnap_status bbsnap_checkpoint_commit_generation(const bbsnap_checkpoint_commit* commit, uint64_t* number,
+                                                  const char** path, size_t* path_length, uint64_t* size,
+                                                  int64_t* modified_unix_ns, bbsnap_error** error) {
+  return with(__func__, commit, "the commit", error,
+              [&](const Call& call, const bbsnap_checkpoint_commit& c) -> Status {
+                if (Status s = call.outs(number, path, path_length, size, modified_unix_ns); !s) return s;
+                put(c.committed, number, path, path_length, size, modified_unix_ns);
+                return {};
+              });
+}
+
+bbsnap_status bbsnap_checkpoint_commit_retention(const bbsnap_checkpoint_commit* commit,
+                                                 const bbsnap_generations** removed, uint32_t* intact_kept,
+                                                 const bbsnap_error** prune_error, bbsnap_error** error) {
+  return with(__func__, commit, "the commit", error,
+              [&](const Call& call, const bbsnap_checkpoint_commit& c) -> Status {
+                if (Status s = call.outs(removed, intact_kept, prune_error); !s) return s;
+                *removed = &c.removed;
+                *intact_kept = c.intact_kept;
+                *prune_error = c.prune_error.get();
+                return {};
+              });
+}
+
+}  // extern "C"
