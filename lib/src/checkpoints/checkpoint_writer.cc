@@ -15,7 +15,9 @@
 
 #include "bbsnap/checkpoints.h"
 #include "checkpoints/deferred_close.h"
+#include "checkpoints/generation_stat.h"
 #include "common/boundary.h"
+#include "common/io_error.h"
 
 namespace bbsnap {
 namespace {
@@ -23,10 +25,6 @@ namespace {
 constexpr const char* kLockName = "bbsnap-checkpoints.lock";
 
 const FileOps& ops_of(const WriteOptions& write) { return write.file_ops ? *write.file_ops : posix_file_ops(); }
-
-Error io_error(const std::string& what, const std::string& path, int error) {
-  return Error::of(ErrorCode::io, what + " " + path + ": " + std::strerror(error));
-}
 
 Status check_keep(std::uint32_t keep) {
   if (keep == 0) return Error::of(ErrorCode::invalid_argument, "keep is 0: retention must keep at least 1 generation");
@@ -175,11 +173,7 @@ struct CheckpointWriter::Impl {
     CommitReport report;
     report.committed = std::move(generation);
     struct stat st {};
-    if (::stat(report.committed.path.c_str(), &st) == 0) {
-      report.committed.size = static_cast<std::uint64_t>(st.st_size);
-      report.committed.modified_unix_ns =
-          static_cast<std::int64_t>(st.st_mtim.tv_sec) * 1'000'000'000 + st.st_mtim.tv_nsec;
-    }
+    if (::stat(report.committed.path.c_str(), &st) == 0) set_size_and_time(report.committed, st);
     return report;
   }
 

@@ -8,7 +8,9 @@
 #include <cstring>
 
 #include "bbsnap/checkpoints.h"
+#include "checkpoints/generation_stat.h"
 #include "common/boundary.h"
+#include "common/io_error.h"
 
 namespace bbsnap {
 namespace {
@@ -20,10 +22,6 @@ namespace {
 // writer committing faster than a reader can open one file.
 constexpr int kListingRounds = 16;
 
-std::string io_message(const std::string& what, const std::string& path, int error) {
-  return what + " " + path + ": " + std::strerror(error);
-}
-
 bool is_gone(const std::string& path) {
   struct stat st {};
   return ::lstat(path.c_str(), &st) != 0 && errno == ENOENT;
@@ -31,7 +29,7 @@ bool is_gone(const std::string& path) {
 
 Result<std::vector<Generation>> list(const std::string& dir) {
   DIR* listing = ::opendir(dir.c_str());
-  if (listing == nullptr) return Error::of(ErrorCode::io, io_message("cannot list", dir, errno));
+  if (listing == nullptr) return io_error("cannot list", dir, errno);
   std::vector<Generation> found;
   // readdir reports an error only through errno, which the lstat below may
   // have set for a file removed since it was listed: cleared before each call.
@@ -47,13 +45,12 @@ Result<std::vector<Generation>> list(const std::string& dir) {
     struct stat st {};
     // Regular files only, no link followed; one removed since readdir is skipped.
     if (::lstat(g.path.c_str(), &st) != 0 || !S_ISREG(st.st_mode)) continue;
-    g.size = static_cast<std::uint64_t>(st.st_size);
-    g.modified_unix_ns = static_cast<std::int64_t>(st.st_mtim.tv_sec) * 1'000'000'000 + st.st_mtim.tv_nsec;
+    set_size_and_time(g, st);
     found.push_back(std::move(g));
   }
   const int read_error = errno;
   ::closedir(listing);
-  if (read_error != 0) return Error::of(ErrorCode::io, io_message("cannot list", dir, read_error));
+  if (read_error != 0) return io_error("cannot list", dir, read_error);
   std::sort(found.begin(), found.end(), [](const Generation& a, const Generation& b) { return a.number > b.number; });
   return found;
 }

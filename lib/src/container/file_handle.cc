@@ -8,12 +8,10 @@
 #include <cstring>
 #include <utility>
 
+#include "common/io_error.h"
+
 namespace bbsnap {
 namespace {
-
-Error io_error(const std::string& what, const std::string& path, int err) {
-  return Error::of(ErrorCode::io, what + " " + path + ": " + std::strerror(err));
-}
 
 // Network, cluster and FUSE file systems: every byte comes from a server or
 // a user space daemon. Values from linux/magic.h where it has them; the

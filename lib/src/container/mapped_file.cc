@@ -7,14 +7,9 @@
 #include <cstring>
 #include <utility>
 
+#include "common/io_error.h"
+
 namespace bbsnap {
-namespace {
-
-Error io_error(const std::string& what, const std::string& path, int err) {
-  return Error::of(ErrorCode::io, what + " " + path + ": " + std::strerror(err));
-}
-
-}  // namespace
 
 Result<MappedFile> MappedFile::map(const FileHandle& file, bool prefault) {
   auto size = static_cast<std::size_t>(file.size());
