@@ -10,8 +10,6 @@
 #include "bbsnap/checkpoints.h"
 #include "bbsnap/json.h"
 #include "common.h"
-#include "output.h"
-#include "view_json.h"
 
 namespace bbsnap::tool {
 namespace {
@@ -101,14 +99,7 @@ int restore(const CheckpointsOptions& options) {
   }
   tell(kName, "restored generation " + std::to_string(r.generation.number) + " (" + r.generation.path + ")");
 
-  Result<std::unique_ptr<Output>> out = Output::open(options.output);
-  if (!out) return fail(kName, options.output, out.error());
-  Output& output = **out;
-  json::Emitter emitter(output.stream());
-  Status walked = emit_state(r.snapshot, emitter, [&] { return output.good(); });
-  if (!walked) return fail(kName, r.generation.path, walked.error());
-  if (Status s = output.commit(); !s) return fail(kName, options.output, s.error());
-  return kOk;
+  return write_state_document(kName, r.snapshot, r.generation.path, options.output);
 }
 
 int prune(const CheckpointsOptions& options) {
@@ -171,10 +162,7 @@ void add_checkpoints_command(CLI::App& app, int& exit_code) {
       add(*cmd, "commit", "Commit a state document (JSON) as the next generation", options, commit, exit_code);
   commit_cmd->add_option("STATE", options->input, "the state document; - reads standard input")->required();
   add_keep_option(*commit_cmd, *options, false);
-  commit_cmd->add_option("--max-input", options->max_input,
-                         "refuse a document longer than this many bytes (suffixes K, M, G, T)")
-      ->transform(CLI::AsSizeValue(false))
-      ->default_str(std::to_string(json::kDefaultMaxDocumentBytes >> 30) + "G");
+  add_max_input_option(*commit_cmd, options->max_input);
   commit_cmd->footer(
       "Writes the next generation (1 + the highest number present) atomically and durably,\n"
       "then removes the generations older than the newest --keep intact ones (header and\n"

@@ -57,6 +57,15 @@ Result<Snapshot> open_snapshot(const std::string& path, Verification verificatio
 // state document); kOk otherwise.
 int read_state_document(std::string_view command, const std::string& input, std::uint64_t max_input,
                         TransientSnapshot& out);
+// `--max-input` (default json::kDefaultMaxDocumentBytes) on a command that
+// reads a state document, into `max_input`.
+void add_max_input_option(CLI::App& command, std::uint64_t& max_input);
+// Writes the state document of `snapshot` (verified in full: no view can
+// fail halfway) to `output_path` (empty or "-": standard output), streamed
+// from the mapping. On failure reports it as `command`, naming `source` (the
+// snapshot's path) or the output, and returns the exit status; kOk otherwise.
+int write_state_document(std::string_view command, const Snapshot& snapshot, const std::string& source,
+                         const std::string& output_path);
 
 // `--load map|read|auto` on a command that opens snapshots, into `load`.
 void add_load_option(CLI::App& command, Load& load);

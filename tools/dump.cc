@@ -5,8 +5,6 @@
 #include <CLI/CLI.hpp>
 
 #include "common.h"
-#include "output.h"
-#include "view_json.h"
 
 namespace bbsnap::tool {
 namespace {
@@ -24,16 +22,7 @@ int run(const DumpOptions& options) {
   // document is never cut short by damage halfway through.
   Result<Snapshot> snapshot = open_snapshot(options.snapshot, Verification::full, std::nullopt, options.load);
   if (!snapshot) return fail(kName, options.snapshot, snapshot.error());
-
-  Result<std::unique_ptr<Output>> out = Output::open(options.output);
-  if (!out) return fail(kName, options.output, out.error());
-  Output& output = **out;
-  json::Emitter emitter(output.stream());
-  // Streams from the mapping: a failed write (full disk, closed pipe) stops the walk.
-  Status walked = emit_state(*snapshot, emitter, [&] { return output.good(); });
-  if (!walked) return fail(kName, options.snapshot, walked.error());
-  if (Status s = output.commit(); !s) return fail(kName, options.output, s.error());
-  return kOk;
+  return write_state_document(kName, *snapshot, options.snapshot, options.output);
 }
 
 }  // namespace

@@ -37,10 +37,7 @@ void add_pack_command(CLI::App& app, int& exit_code) {
   cmd->add_option("STATE", options->input, "the state document (shared/spec/STATE-JSON.md); - reads standard input")
       ->required();
   cmd->add_option("OUT", options->output, "the snapshot to write")->required();
-  cmd->add_option("--max-input", options->max_input,
-                  "refuse a document longer than this many bytes (suffixes K, M, G, T: powers of 1024)")
-      ->transform(CLI::AsSizeValue(false))
-      ->default_str(std::to_string(json::kDefaultMaxDocumentBytes >> 30) + "G");
+  add_max_input_option(*cmd, options->max_input);
   cmd->footer(
       "Refuses the document on its first problem, naming its JSON path (exit 1); nothing is\n"
       "written then. A regular file is mapped and parsed in place (an invalid one is read\n"
