@@ -181,8 +181,25 @@ TEST_CASE("a check that throws on a started thread (out of memory) makes the ope
       }
     }
   }
+  // Which thread reaches the damaged value first is the scheduler's choice:
+  // on a loaded machine the calling thread can take it in all 120 opens
+  // (seen once in CI). More opens of the damaged files on 8 threads, until a
+  // started thread has found it once, bounded.
+  int extra_opens = 0;
+  for (; out_of_memory == 0 && extra_opens < 2000; ++extra_opens) {
+    const auto& [name, open] = example.opens[extra_opens % 2 == 0 ? 1 : 3];  // the damaged ones
+    INFO(name << ", 8 threads, extra open " << extra_opens);
+    const std::string found = outcome(open, on_threads(8));
+    if (found.find("out of memory") != std::string::npos) {
+      CHECK(found.starts_with("out_of_memory"));
+      ++out_of_memory;
+    } else {
+      CHECK(found == outcome(open, on_threads(1)));
+    }
+  }
   g_started_threads_cannot_allocate = false;
   // Else no started thread found the damage, and nothing above threw.
   CHECK(out_of_memory > 0);
-  std::printf("out of memory on a started thread: %d of 120 opens of the damaged file\n", out_of_memory);
+  std::printf("out of memory on a started thread: %d of 120 opens of the damaged file, and %d more opens\n",
+              out_of_memory, extra_opens);
 }
