@@ -20,6 +20,9 @@
 //   resident_after_evict      cold benchmarks: fraction of the file's pages
 //                             still in the page cache after eviction (mincore)
 //   resident_after_op         ... and after the timed operation
+//   bytes_read_in             ... the same as bytes of the file
+//   major_faults, device_reads   cold benchmarks: reads per operation
+//                             (class ReadCounter)
 //   lookups_per_second
 //
 // Scratch files go to --bench_dir (default: a fresh directory under
@@ -33,6 +36,7 @@
 #include <sys/mman.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <sys/utsname.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -492,31 +496,79 @@ double evict(Fixture& f, const std::string& path) {
   return r;
 }
 
+// What a cold operation cost in reads: the calling thread's major page faults
+// (a fault that found its page absent and waited for one read; pages asked
+// for in advance with MADV_WILLNEED are not counted, even when the fault
+// waits for them) and the read requests the disk holding the file completed
+// (field 1 of /sys/dev/block/MAJ:MIN/stat: every read, prefetched or not,
+// after the block layer merged adjacent ones; other processes' reads of that
+// disk count too, so it is a bound from above on a quiet machine).
+class ReadCounter {
+ public:
+  explicit ReadCounter(const std::string& path) {
+    struct stat st {};
+    if (::stat(path.c_str(), &st) != 0) die_errno("stat " + path);
+    stat_path_ = "/sys/dev/block/" + std::to_string(major(st.st_dev)) + ":" + std::to_string(minor(st.st_dev)) + "/stat";
+  }
+  struct Reads {
+    long major_faults = 0;
+    std::optional<std::uint64_t> device_reads;  // none where the file system has no block device
+  };
+  Reads now() const {
+    Reads r;
+    rusage usage {};
+    ::getrusage(RUSAGE_THREAD, &usage);
+    r.major_faults = usage.ru_majflt;
+    std::ifstream in(stat_path_);
+    std::uint64_t reads = 0;
+    if (in >> reads) r.device_reads = reads;
+    return r;
+  }
+
+ private:
+  std::string stat_path_;
+};
+
 // Cold-start bookkeeping: evicts before each iteration (not timed) and
 // reports how much of the file was resident after eviction (should be 0) and
-// after the timed operation (what it read in).
+// after the timed operation (what it read in), and the reads it took
+// (ReadCounter).
 class Cold {
  public:
-  Cold(State& st, Fixture& f) : st_(st), f_(f) {}
+  Cold(State& st, Fixture& f) : st_(st), f_(f), counter_(f.cold_path()) {}
   void before() {
     st_.PauseTiming();
     evicted_ += evict(f_, f_.cold_path());
+    start_ = counter_.now();
     st_.ResumeTiming();
   }
   void after() {
     st_.PauseTiming();
+    const ReadCounter::Reads end = counter_.now();
+    major_faults_ += static_cast<double>(end.major_faults - start_.major_faults);
+    if (end.device_reads && start_.device_reads) {
+      device_reads_ += static_cast<double>(*end.device_reads - *start_.device_reads);
+    } else {
+      device_reads_known_ = false;
+    }
     read_ += residency(f_, f_.cold_path());
     st_.ResumeTiming();
   }
   ~Cold() {
     st_.counters["resident_after_evict"] = Counter(evicted_, Counter::kAvgIterations);
     st_.counters["resident_after_op"] = Counter(read_, Counter::kAvgIterations);
+    st_.counters["bytes_read_in"] = Counter(read_ * static_cast<double>(f_.file_size()), Counter::kAvgIterations);
+    st_.counters["major_faults"] = Counter(major_faults_, Counter::kAvgIterations);
+    if (device_reads_known_) st_.counters["device_reads"] = Counter(device_reads_, Counter::kAvgIterations);
   }
 
  private:
   State& st_;
   Fixture& f_;
-  double evicted_ = 0, read_ = 0;
+  ReadCounter counter_;
+  ReadCounter::Reads start_;
+  double evicted_ = 0, read_ = 0, major_faults_ = 0, device_reads_ = 0;
+  bool device_reads_known_ = true;
 };
 
 // The hints given to a fresh mapping: none (the kernel's default
@@ -921,15 +973,17 @@ void BM_OpenFullCold(State& st, Fixture& f) { open_full_cold(st, f, 1); }
 void BM_OpenFullCold2T(State& st, Fixture& f) { open_full_cold(st, f, 2); }
 void BM_OpenFullReadCold(State& st, Fixture& f) { open_full_cold(st, f, 1, Load::read); }
 
+void open_lazy_lookup_cold_pass(Fixture& f) {
+  Snapshot s = open_snapshot(f.cold_path(), {.verification = Verification::lazy});
+  use_lookup(s.slot(f.probe()));
+}
+
 void BM_OpenLazyLookupCold(State& st, Fixture& f) {
   {
     Cold cold(st, f);
     for (auto _ : st) {
       cold.before();
-      {
-        Snapshot s = open_snapshot(f.cold_path(), {.verification = Verification::lazy});
-        use_lookup(s.slot(f.probe()));
-      }
+      open_lazy_lookup_cold_pass(f);
       cold.after();
     }
   }
@@ -938,16 +992,19 @@ void BM_OpenLazyLookupCold(State& st, Fixture& f) {
 
 // The floor under a cold lookup: map the cold file and read the first byte of
 // the probed slot's value, with the kernel's default read-around or MADV_RANDOM.
+std::uint64_t probe_offset(Fixture& f) {
+  return static_cast<std::uint64_t>(f.full().slot(f.probe())->value.data() - f.full().bytes().data());
+}
+void cold_touch_pass(Fixture& f, Advice advice, std::uint64_t offset) {
+  Mapping m(f.cold_path(), f.file_size(), advice);
+  benchmark::DoNotOptimize(load_byte(m.data + offset));
+}
 void cold_touch(State& st, Fixture& f, Advice advice) {
-  const std::uint64_t offset =
-      static_cast<std::uint64_t>(f.full().slot(f.probe())->value.data() - f.full().bytes().data());
+  const std::uint64_t offset = probe_offset(f);
   Cold cold(st, f);
   for (auto _ : st) {
     cold.before();
-    {
-      Mapping m(f.cold_path(), f.file_size(), advice);
-      benchmark::DoNotOptimize(load_byte(m.data + offset));
-    }
+    cold_touch_pass(f, advice, offset);
     cold.after();
   }
 }
@@ -1002,6 +1059,17 @@ void BM_Xxh3MappedColdTwoPass(State& st, Fixture& f) {
 }
 void BM_Xxh3MappedColdWillneed(State& st, Fixture& f) { xxh3_mapped_cold(st, f, true); }
 void BM_ColdTouchRandom(State& st, Fixture& f) { cold_touch(st, f, Advice::random); }
+
+// Cold lazy open + first lookup and one cold page (BM_ColdTouchRandom's
+// pass), paired (see paired()): each a few hundred microseconds of disk
+// latency, which on a shared virtual disk drifts between repetitions.
+void BM_PairOpenLazyLookupColdTouch(State& st, Fixture& f) {
+  const std::uint64_t offset = probe_offset(f);
+  double resident = 0;
+  paired(st, f, [&] { open_lazy_lookup_cold_pass(f); }, [&] { cold_touch_pass(f, Advice::random, offset); },
+         [&] { resident += evict(f, f.cold_path()); });
+  st.counters["resident_after_evict"] = Counter(resident / 2, Counter::kAvgIterations);
+}
 
 // ---------------------------------------------------------------- writing
 
@@ -1542,6 +1610,7 @@ const Bench kBenches[] = {
     {"BM_ColdTouchDefault", BM_ColdTouchDefault, 0, kColdTouch},
     {"BM_ColdTouchRandom", BM_ColdTouchRandom, 0, kColdTouch, true},
     {"BM_OpenLazyLookupCold", BM_OpenLazyLookupCold, 0, kColdRead, true},
+    {"BM_PairOpenLazyLookupColdTouch", BM_PairOpenLazyLookupColdTouch, 0, kColdRead},
     // writing
     {"BM_WriteSyscall", BM_WriteSyscall, 0},
     {"BM_WalkModel", BM_WalkModel, 0},
