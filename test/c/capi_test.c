@@ -1558,6 +1558,59 @@ static void a_restore_skips_damaged_generations_and_says_why(void **state) {
   remove_checkpoint_dir(ckpt);
 }
 
+/* A file bbsnap did not write, under the name of a generation older than
+ * those kept: reported as not ours, by a commit and by a prune, and left
+ * in place. */
+static void a_generation_bbsnap_did_not_write_is_reported_and_kept(void **state) {
+  (void)state;
+  char ckpt[CHECKPOINT_PATH_SIZE];
+  make_checkpoint_dir(ckpt, "checkpoints");
+  char foreign[600];
+  snprintf(foreign, sizeof foreign, "%s/%020llu.bbsnap", ckpt, 1ULL);
+  uint8_t text[100];
+  memset(text, 'x', sizeof text); /* not the snapshot magic; 64 bytes and more, as expect_generation wants */
+  write_file(foreign, text, sizeof text);
+
+  bbsnap_checkpoint_writer *writer = open_checkpoints(ckpt, 1, BBSNAP_RETENTION_TABLE);
+  const bbsnap_generations *removed = NULL, *not_ours = NULL;
+  uint32_t intact_kept = 0;
+  const bbsnap_error *prune_error = NULL;
+  for (uint64_t g = 2; g <= 3; ++g) {
+    bbsnap_checkpoint_commit *commit = commit_value(writer, "v");
+    OK(bbsnap_checkpoint_commit_retention(commit, &removed, &intact_kept, &prune_error, &err));
+    assert_null(prune_error);
+    assert_int_equal(intact_kept, 1);
+    assert_int_equal(count_of(removed), g == 3 ? 1 : 0); /* generation 2, which bbsnap wrote */
+    if (g == 3) expect_generation(removed, 0, 2, ckpt);
+    OK(bbsnap_checkpoint_commit_not_ours(commit, &not_ours, &err));
+    assert_int_equal(count_of(not_ours), 1);
+    expect_generation(not_ours, 0, 1, ckpt);
+    bbsnap_checkpoint_commit_free(commit);
+    assert_true(file_exists(foreign));
+  }
+
+  bbsnap_generations *pruned = NULL, *kept = NULL;
+  OK(bbsnap_checkpoint_writer_prune_v2(writer, 1, &pruned, &kept, &intact_kept, &err));
+  assert_int_equal(intact_kept, 1);
+  assert_int_equal(count_of(pruned), 0);
+  assert_int_equal(count_of(kept), 1);
+  expect_generation(kept, 0, 1, ckpt);
+  bbsnap_generations_free(pruned);
+  bbsnap_generations_free(kept);
+  assert_true(file_exists(foreign));
+  assert_int_equal(file_size(foreign), sizeof text);
+
+  /* keep 0: refused, and both lists set to NULL as prune sets *removed. */
+  pruned = (bbsnap_generations *)&pruned;
+  kept = (bbsnap_generations *)&kept;
+  intact_kept = 5;
+  FAILS(BBSNAP_INVALID_ARGUMENT, bbsnap_checkpoint_writer_prune_v2(writer, 0, &pruned, &kept, &intact_kept, &err));
+  assert_true(pruned == NULL && kept == NULL && intact_kept == 5);
+
+  bbsnap_checkpoint_writer_free(writer);
+  remove_checkpoint_dir(ckpt); /* the foreign file too: it has a generation's name */
+}
+
 static void a_checkpoint_writer_refuses_what_breaks_its_rules(void **state) {
   (void)state;
   /* No such directory. */
@@ -1720,6 +1773,11 @@ static void checkpoints_refuse_misuse(void **state) {
   MISUSE(bbsnap_checkpoint_writer_prune(NULL, 1, &removed, &u, &err));
   MISUSE(bbsnap_checkpoint_writer_prune(writer, 1, NULL, &u, &err));
   MISUSE(bbsnap_checkpoint_writer_prune(writer, 1, &removed, NULL, &err));
+  bbsnap_generations *not_ours = NULL;
+  MISUSE(bbsnap_checkpoint_writer_prune_v2(NULL, 1, &removed, &not_ours, &u, &err));
+  MISUSE(bbsnap_checkpoint_writer_prune_v2(writer, 1, NULL, &not_ours, &u, &err));
+  MISUSE(bbsnap_checkpoint_writer_prune_v2(writer, 1, &removed, NULL, &u, &err));
+  MISUSE(bbsnap_checkpoint_writer_prune_v2(writer, 1, &removed, &not_ours, NULL, &err));
 
   const bbsnap_generations *retained;
   const bbsnap_error *prune_error;
@@ -1727,6 +1785,8 @@ static void checkpoints_refuse_misuse(void **state) {
   MISUSE(bbsnap_checkpoint_commit_generation(commit, &a, &text, &n, &b, NULL, &err));
   MISUSE(bbsnap_checkpoint_commit_retention(NULL, &retained, &u, &prune_error, &err));
   MISUSE(bbsnap_checkpoint_commit_retention(commit, &retained, &u, NULL, &err));
+  MISUSE(bbsnap_checkpoint_commit_not_ours(NULL, &retained, &err));
+  MISUSE(bbsnap_checkpoint_commit_not_ours(commit, NULL, &err));
   bbsnap_checkpoint_commit_free(commit);
   bbsnap_checkpoint_commit_free(NULL);
   bbsnap_checkpoint_writer_free(writer);
@@ -1755,6 +1815,7 @@ int main(void) {
       cmocka_unit_test(writing_refuses_misuse),
       cmocka_unit_test(a_checkpoint_directory_commits_restores_and_lists),
       cmocka_unit_test(a_restore_skips_damaged_generations_and_says_why),
+      cmocka_unit_test(a_generation_bbsnap_did_not_write_is_reported_and_kept),
       cmocka_unit_test(a_checkpoint_writer_refuses_what_breaks_its_rules),
       cmocka_unit_test(checkpoints_refuse_misuse),
   };
