@@ -771,6 +771,16 @@ bbsnap_status bbsnap_checkpoint_writer_prune(bbsnap_checkpoint_writer *writer, u
                                              bbsnap_generations **removed, uint32_t *intact_kept,
                                              bbsnap_error **error);
 
+/* Commit and prune remove a generation's name at once; the kernel frees
+ * the file (its pages and blocks: tens of milliseconds for a large one)
+ * when its last descriptor closes, which a background thread of the writer
+ * does, so that a commit does not wait for it (checkpoints.h
+ * CheckpointWriter::wait_for_removals). Returns once every file removed so
+ * far is freed: before measuring the disk, say. bbsnap_checkpoint_writer_free
+ * waits too. Errors: none but misuse (and internal, should a lock of the
+ * library fail). */
+bbsnap_status bbsnap_checkpoint_writer_wait_for_removals(bbsnap_checkpoint_writer *writer, bbsnap_error **error);
+
 #ifdef __cplusplus
 }  /* extern "C" */
 #endif

@@ -236,6 +236,14 @@ bbsnap_status bbsnap_checkpoint_writer_prune(bbsnap_checkpoint_writer* writer, u
               });
 }
 
+bbsnap_status bbsnap_checkpoint_writer_wait_for_removals(bbsnap_checkpoint_writer* writer, bbsnap_error** error) {
+  return with(__func__, writer, "the checkpoint writer", error,
+              [&](const Call&, bbsnap_checkpoint_writer& w) -> Status {
+                w.writer.wait_for_removals();
+                return {};
+              });
+}
+
 void bbsnap_checkpoint_commit_free(bbsnap_checkpoint_commit* commit) { delete commit; }
 
 bbsnap_status bbsnap_checkpoint_commit_generation(const bbsnap_checkpoint_commit* commit, uint64_t* number,
