@@ -189,3 +189,24 @@ fn retention_full_does_not_count_a_generation_whose_value_is_damaged() {
     let pruned = writer(dir.path(), 1).prune(1).unwrap();
     assert_eq!(numbers(&pruned.removed), [1], "Retention::Table counts generation 2 intact");
 }
+
+#[test]
+fn a_generation_bbsnap_did_not_write_is_reported_as_not_ours_and_kept() {
+    let dir = tempfile::tempdir().unwrap();
+    let foreign = dir.path().join(format!("{:020}.bbsnap", 1));
+    std::fs::write(&foreign, b"not a snapshot: someone else's file").unwrap();
+    let mut writer = writer(dir.path(), 1);
+
+    let second = writer.commit(&small_state(b"two")).unwrap();
+    assert_eq!(second.committed.number, 2);
+    assert_eq!((numbers(&second.pruned.removed), numbers(&second.pruned.not_ours)), (vec![], vec![1]));
+    assert_eq!(second.pruned.not_ours[0].path, foreign);
+    let third = writer.commit(&small_state(b"three")).unwrap();
+    assert_eq!((numbers(&third.pruned.removed), numbers(&third.pruned.not_ours)), (vec![2], vec![1]));
+
+    let pruned = writer.prune(1).unwrap();
+    assert_eq!((pruned.removed.len(), numbers(&pruned.not_ours), pruned.intact_kept), (0, vec![1], 1));
+    assert_eq!(pruned.not_ours[0].size, std::fs::metadata(&foreign).unwrap().len());
+    assert_eq!(std::fs::read(&foreign).unwrap(), b"not a snapshot: someone else's file");
+    assert_eq!(numbers(&list_generations(dir.path()).unwrap()), [3, 1]);
+}
