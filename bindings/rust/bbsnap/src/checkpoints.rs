@@ -150,6 +150,20 @@ impl CheckpointWriter {
             intact_kept,
         })
     }
+
+    /// Commit and prune remove a generation's name at once; the kernel
+    /// frees the file (its pages and blocks: tens of milliseconds for a
+    /// large one) when its last descriptor closes, which a background
+    /// thread of the writer does, so that a commit does not wait for it.
+    /// Returns once every file removed so far is freed; dropping the writer
+    /// waits too. Errors: Internal only, should the library's lock or
+    /// condition variable fail (the misuse the C call refuses, a NULL
+    /// writer, cannot happen here).
+    pub fn wait_for_removals(&mut self) -> Result<(), Error> {
+        let raw = self.raw.as_ptr();
+        // SAFETY: the checkpoint writer lives.
+        check(|e| unsafe { sys::bbsnap_checkpoint_writer_wait_for_removals(raw, e) })
+    }
 }
 
 /// The generations of `dir`, newest first: regular files with a
