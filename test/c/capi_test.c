@@ -4,7 +4,7 @@
  * where a crash, a leak or undefined behaviour on misuse fails it. The
  * round trips against the C++ library over random states and the golden
  * files are in capi_roundtrip_test.cc. */
-/* mkdtemp, mkdir, umask, unlink: POSIX, hidden by -std=c11 without this. */
+/* mkdtemp, mkdir, umask, unlink, opendir, readlink: POSIX, hidden by -std=c11 without this. */
 #define _POSIX_C_SOURCE 200809L
 
 #include <setjmp.h>
@@ -14,6 +14,7 @@
 /* cmocka.h needs the four above. */
 #include <cmocka.h>
 
+#include <dirent.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -1558,6 +1559,109 @@ static void a_restore_skips_damaged_generations_and_says_why(void **state) {
   remove_checkpoint_dir(ckpt);
 }
 
+/* A file bbsnap did not write, under the name of a generation older than
+ * those kept: reported as not ours, by a commit and by a prune, and left
+ * in place. */
+static void a_generation_bbsnap_did_not_write_is_reported_and_kept(void **state) {
+  (void)state;
+  char ckpt[CHECKPOINT_PATH_SIZE];
+  make_checkpoint_dir(ckpt, "checkpoints");
+  char foreign[600];
+  snprintf(foreign, sizeof foreign, "%s/%020llu.bbsnap", ckpt, 1ULL);
+  uint8_t text[100];
+  memset(text, 'x', sizeof text); /* not the snapshot magic; 64 bytes and more, as expect_generation wants */
+  write_file(foreign, text, sizeof text);
+
+  bbsnap_checkpoint_writer *writer = open_checkpoints(ckpt, 1, BBSNAP_RETENTION_TABLE);
+  const bbsnap_generations *removed = NULL, *not_ours = NULL;
+  uint32_t intact_kept = 0;
+  const bbsnap_error *prune_error = NULL;
+  for (uint64_t g = 2; g <= 3; ++g) {
+    bbsnap_checkpoint_commit *commit = commit_value(writer, "v");
+    OK(bbsnap_checkpoint_commit_retention(commit, &removed, &intact_kept, &prune_error, &err));
+    assert_null(prune_error);
+    assert_int_equal(intact_kept, 1);
+    assert_int_equal(count_of(removed), g == 3 ? 1 : 0); /* generation 2, which bbsnap wrote */
+    if (g == 3) expect_generation(removed, 0, 2, ckpt);
+    OK(bbsnap_checkpoint_commit_not_ours(commit, &not_ours, &err));
+    assert_int_equal(count_of(not_ours), 1);
+    expect_generation(not_ours, 0, 1, ckpt);
+    bbsnap_checkpoint_commit_free(commit);
+    assert_true(file_exists(foreign));
+  }
+
+  bbsnap_generations *pruned = NULL, *kept = NULL;
+  OK(bbsnap_checkpoint_writer_prune_v2(writer, 1, &pruned, &kept, &intact_kept, &err));
+  assert_int_equal(intact_kept, 1);
+  assert_int_equal(count_of(pruned), 0);
+  assert_int_equal(count_of(kept), 1);
+  expect_generation(kept, 0, 1, ckpt);
+  bbsnap_generations_free(pruned);
+  bbsnap_generations_free(kept);
+  assert_true(file_exists(foreign));
+  assert_int_equal(file_size(foreign), sizeof text);
+
+  /* keep 0: refused, and both lists set to NULL as prune sets *removed. */
+  pruned = (bbsnap_generations *)&pruned;
+  kept = (bbsnap_generations *)&kept;
+  intact_kept = 5;
+  FAILS(BBSNAP_INVALID_ARGUMENT, bbsnap_checkpoint_writer_prune_v2(writer, 0, &pruned, &kept, &intact_kept, &err));
+  assert_true(pruned == NULL && kept == NULL && intact_kept == 5);
+
+  bbsnap_checkpoint_writer_free(writer);
+  remove_checkpoint_dir(ckpt); /* the foreign file too: it has a generation's name */
+}
+
+/* Descriptors of this process that point at removed files in the
+ * checkpoint directory `name` (make_checkpoint_dir's): Linux's
+ * /proc/self/fd links, which end in " (deleted)". They name the real path
+ * (TMPDIR may be a symbolic link), so the directory is matched by its last
+ * two names, which mkdtemp made unique. */
+static int open_removed_files_in(const char *name) {
+  char tail[600];
+  snprintf(tail, sizeof tail, "%s/%s/", strrchr(dir, '/'), name);
+  const char suffix[] = " (deleted)";
+  const size_t suffix_length = sizeof suffix - 1;
+  DIR *fds = opendir("/proc/self/fd");
+  assert_non_null(fds);
+  int count = 0;
+  for (struct dirent *entry; (entry = readdir(fds)) != NULL;) {
+    char link[300], target[1024];
+    snprintf(link, sizeof link, "/proc/self/fd/%s", entry->d_name);
+    const ssize_t length = readlink(link, target, sizeof target - 1);
+    if (length < 0) continue; /* "." and ".." */
+    target[length] = '\0';
+    const size_t n = (size_t)length;
+    if (strstr(target, tail) && n >= suffix_length && strcmp(target + n - suffix_length, suffix) == 0) ++count;
+  }
+  closedir(fds);
+  return count;
+}
+
+static void removed_generations_are_freed_once_wait_for_removals_returns(void **state) {
+  (void)state;
+  char ckpt[CHECKPOINT_PATH_SIZE];
+  make_checkpoint_dir(ckpt, "checkpoints");
+  bbsnap_checkpoint_writer *writer = open_checkpoints(ckpt, 1, BBSNAP_RETENTION_TABLE);
+  for (uint64_t g = 1; g <= 5; ++g) {
+    bbsnap_checkpoint_commit *commit = commit_value(writer, "v");
+    const bbsnap_generations *removed;
+    uint32_t intact_kept;
+    const bbsnap_error *prune_error;
+    OK(bbsnap_checkpoint_commit_retention(commit, &removed, &intact_kept, &prune_error, &err));
+    assert_int_equal(count_of(removed), g > 1 ? 1 : 0);
+    bbsnap_checkpoint_commit_free(commit);
+    char previous[600];
+    snprintf(previous, sizeof previous, "%s/%020llu.bbsnap", ckpt, (unsigned long long)(g - 1));
+    assert_false(file_exists(previous)); /* the name goes at once */
+  }
+  OK(bbsnap_checkpoint_writer_wait_for_removals(writer, &err));
+  assert_int_equal(open_removed_files_in("checkpoints"), 0);
+  OK(bbsnap_checkpoint_writer_wait_for_removals(writer, &err)); /* nothing left to wait for */
+  bbsnap_checkpoint_writer_free(writer);
+  remove_checkpoint_dir(ckpt);
+}
+
 static void a_checkpoint_writer_refuses_what_breaks_its_rules(void **state) {
   (void)state;
   /* No such directory. */
@@ -1720,6 +1824,12 @@ static void checkpoints_refuse_misuse(void **state) {
   MISUSE(bbsnap_checkpoint_writer_prune(NULL, 1, &removed, &u, &err));
   MISUSE(bbsnap_checkpoint_writer_prune(writer, 1, NULL, &u, &err));
   MISUSE(bbsnap_checkpoint_writer_prune(writer, 1, &removed, NULL, &err));
+  bbsnap_generations *not_ours = NULL;
+  MISUSE(bbsnap_checkpoint_writer_prune_v2(NULL, 1, &removed, &not_ours, &u, &err));
+  MISUSE(bbsnap_checkpoint_writer_prune_v2(writer, 1, NULL, &not_ours, &u, &err));
+  MISUSE(bbsnap_checkpoint_writer_prune_v2(writer, 1, &removed, NULL, &u, &err));
+  MISUSE(bbsnap_checkpoint_writer_prune_v2(writer, 1, &removed, &not_ours, NULL, &err));
+  MISUSE(bbsnap_checkpoint_writer_wait_for_removals(NULL, &err));
 
   const bbsnap_generations *retained;
   const bbsnap_error *prune_error;
@@ -1727,6 +1837,8 @@ static void checkpoints_refuse_misuse(void **state) {
   MISUSE(bbsnap_checkpoint_commit_generation(commit, &a, &text, &n, &b, NULL, &err));
   MISUSE(bbsnap_checkpoint_commit_retention(NULL, &retained, &u, &prune_error, &err));
   MISUSE(bbsnap_checkpoint_commit_retention(commit, &retained, &u, NULL, &err));
+  MISUSE(bbsnap_checkpoint_commit_not_ours(NULL, &retained, &err));
+  MISUSE(bbsnap_checkpoint_commit_not_ours(commit, NULL, &err));
   bbsnap_checkpoint_commit_free(commit);
   bbsnap_checkpoint_commit_free(NULL);
   bbsnap_checkpoint_writer_free(writer);
@@ -1755,6 +1867,8 @@ int main(void) {
       cmocka_unit_test(writing_refuses_misuse),
       cmocka_unit_test(a_checkpoint_directory_commits_restores_and_lists),
       cmocka_unit_test(a_restore_skips_damaged_generations_and_says_why),
+      cmocka_unit_test(a_generation_bbsnap_did_not_write_is_reported_and_kept),
+      cmocka_unit_test(removed_generations_are_freed_once_wait_for_removals_returns),
       cmocka_unit_test(a_checkpoint_writer_refuses_what_breaks_its_rules),
       cmocka_unit_test(checkpoints_refuse_misuse),
   };

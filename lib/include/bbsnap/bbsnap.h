@@ -738,15 +738,48 @@ bbsnap_status bbsnap_checkpoint_commit_generation(const bbsnap_checkpoint_commit
 bbsnap_status bbsnap_checkpoint_commit_retention(const bbsnap_checkpoint_commit *commit,
                                                  const bbsnap_generations **removed, uint32_t *intact_kept,
                                                  const bbsnap_error **prune_error, bbsnap_error **error);
+/* The generations its retention did not remove though they are older than
+ * those kept, because bbsnap did not write them: a file under a
+ * generation's name that does not begin with the snapshot magic (or cannot
+ * be read) is someone else's, and stays (checkpoints.h PruneReport
+ * not_ours). Oldest first, a list owned by the report: do not free it. A
+ * function of its own, not an out-parameter of
+ * bbsnap_checkpoint_commit_retention, whose signature is ABI. */
+bbsnap_status bbsnap_checkpoint_commit_not_ours(const bbsnap_checkpoint_commit *commit,
+                                                const bbsnap_generations **not_ours, bbsnap_error **error);
 
 /* Retention now, keeping `keep` intact generations (at least 1, else
  * BBSNAP_INVALID_ARGUMENT) in place of the options' keep: *removed is a new
- * list of the generations removed, oldest first; *intact_kept as above.
- * Errors: io (the directory cannot be listed, or the first removal that
- * failed: those before it are done). */
+ * list of the generations removed, oldest first, and *not_ours a new list
+ * of those it did not remove as not bbsnap's, as
+ * bbsnap_checkpoint_commit_not_ours says, oldest first; *intact_kept as
+ * above. Errors: io (the directory cannot be listed, or the first removal
+ * that failed: those before it are done).
+ *
+ * Why _v2: bbsnap_checkpoint_writer_prune came first, without *not_ours,
+ * and its signature is ABI, so the list comes through a new function (as
+ * options gain setters and the commit report accessors) rather than a new
+ * parameter. A prune report handle was the other way; this one hands out
+ * each list as prune hands out *removed, so a caller moves over by adding
+ * one argument. */
+bbsnap_status bbsnap_checkpoint_writer_prune_v2(bbsnap_checkpoint_writer *writer, uint32_t keep,
+                                                bbsnap_generations **removed, bbsnap_generations **not_ours,
+                                                uint32_t *intact_kept, bbsnap_error **error);
+/* bbsnap_checkpoint_writer_prune_v2 without *not_ours: kept for the
+ * programs built against it. */
 bbsnap_status bbsnap_checkpoint_writer_prune(bbsnap_checkpoint_writer *writer, uint32_t keep,
                                              bbsnap_generations **removed, uint32_t *intact_kept,
                                              bbsnap_error **error);
+
+/* Commit and prune remove a generation's name at once; the kernel frees
+ * the file (its pages and blocks: tens of milliseconds for a large one)
+ * when its last descriptor closes, which a background thread of the writer
+ * does, so that a commit does not wait for it (checkpoints.h
+ * CheckpointWriter::wait_for_removals). Returns once every file removed so
+ * far is freed: before measuring the disk, say. bbsnap_checkpoint_writer_free
+ * waits too. Errors: none but misuse (and internal, should a lock of the
+ * library fail). */
+bbsnap_status bbsnap_checkpoint_writer_wait_for_removals(bbsnap_checkpoint_writer *writer, bbsnap_error **error);
 
 #ifdef __cplusplus
 }  /* extern "C" */

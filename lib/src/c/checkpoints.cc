@@ -48,6 +48,21 @@ Status check_index(const Call& call, const bbsnap_generations& list, std::size_t
   return {};
 }
 
+// Retention now, for both prune functions: each list a new handle for the
+// caller, *not_ours only where it is asked for (`not_ours` not nullptr).
+// Nothing is handed out until every list is made.
+Status prune_now(CheckpointWriter& writer, uint32_t keep, bbsnap_generations** removed,
+                 bbsnap_generations** not_ours, uint32_t* intact_kept) {
+  Result<PruneReport> report = writer.prune(keep);
+  if (!report) return std::move(report).error();
+  auto removed_list = std::make_unique<bbsnap_generations>(list_of(std::move(report->removed)));
+  auto not_ours_list = std::make_unique<bbsnap_generations>(list_of(std::move(report->not_ours)));
+  *removed = removed_list.release();
+  if (not_ours) *not_ours = not_ours_list.release();
+  *intact_kept = report->intact_kept;
+  return {};
+}
+
 void put(const Generation& g, uint64_t* number, const char** path, size_t* path_length, uint64_t* size,
          int64_t* modified_unix_ns) {
   *number = g.number;
@@ -187,6 +202,7 @@ bbsnap_status bbsnap_checkpoint_writer_commit(bbsnap_checkpoint_writer* writer, 
         if (!report) return std::move(report).error();
         made->committed = std::move(report->committed);
         made->removed = list_of(std::move(report->pruned.removed));
+        made->not_ours = list_of(std::move(report->pruned.not_ours));
         made->intact_kept = report->pruned.intact_kept;
         if (report->prune_error) made->prune_error = error_object(std::move(*report->prune_error));
         *out = made.release();
@@ -197,6 +213,18 @@ bbsnap_status bbsnap_checkpoint_writer_commit(bbsnap_checkpoint_writer* writer, 
   return status;
 }
 
+bbsnap_status bbsnap_checkpoint_writer_prune_v2(bbsnap_checkpoint_writer* writer, uint32_t keep,
+                                                bbsnap_generations** removed, bbsnap_generations** not_ours,
+                                                uint32_t* intact_kept, bbsnap_error** error) {
+  if (removed) *removed = nullptr;
+  if (not_ours) *not_ours = nullptr;
+  return with(__func__, writer, "the checkpoint writer", error,
+              [&](const Call& call, bbsnap_checkpoint_writer& w) -> Status {
+                if (Status s = call.outs(removed, not_ours, intact_kept); !s) return s;
+                return prune_now(w.writer, keep, removed, not_ours, intact_kept);
+              });
+}
+
 bbsnap_status bbsnap_checkpoint_writer_prune(bbsnap_checkpoint_writer* writer, uint32_t keep,
                                              bbsnap_generations** removed, uint32_t* intact_kept,
                                              bbsnap_error** error) {
@@ -204,10 +232,14 @@ bbsnap_status bbsnap_checkpoint_writer_prune(bbsnap_checkpoint_writer* writer, u
   return with(__func__, writer, "the checkpoint writer", error,
               [&](const Call& call, bbsnap_checkpoint_writer& w) -> Status {
                 if (Status s = call.outs(removed, intact_kept); !s) return s;
-                Result<PruneReport> report = w.writer.prune(keep);
-                if (!report) return std::move(report).error();
-                *removed = std::make_unique<bbsnap_generations>(list_of(std::move(report->removed))).release();
-                *intact_kept = report->intact_kept;
+                return prune_now(w.writer, keep, removed, nullptr, intact_kept);
+              });
+}
+
+bbsnap_status bbsnap_checkpoint_writer_wait_for_removals(bbsnap_checkpoint_writer* writer, bbsnap_error** error) {
+  return with(__func__, writer, "the checkpoint writer", error,
+              [&](const Call&, bbsnap_checkpoint_writer& w) -> Status {
+                w.writer.wait_for_removals();
                 return {};
               });
 }
@@ -234,6 +266,16 @@ bbsnap_status bbsnap_checkpoint_commit_retention(const bbsnap_checkpoint_commit*
                 *removed = &c.removed;
                 *intact_kept = c.intact_kept;
                 *prune_error = c.prune_error.get();
+                return {};
+              });
+}
+
+bbsnap_status bbsnap_checkpoint_commit_not_ours(const bbsnap_checkpoint_commit* commit,
+                                                const bbsnap_generations** not_ours, bbsnap_error** error) {
+  return with(__func__, commit, "the commit", error,
+              [&](const Call& call, const bbsnap_checkpoint_commit& c) -> Status {
+                if (Status s = call.outs(not_ours); !s) return s;
+                *not_ours = &c.not_ours;
                 return {};
               });
 }

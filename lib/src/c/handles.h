@@ -50,6 +50,7 @@ struct bbsnap_generations {
 struct bbsnap_checkpoint_commit {
   bbsnap::Generation committed;
   bbsnap_generations removed;
+  bbsnap_generations not_ours;
   std::uint32_t intact_kept = 0;
   std::unique_ptr<bbsnap_error> prune_error;  // nullptr: retention removed all it had to
 };

@@ -240,5 +240,8 @@ extern "C" {
     pub fn bbsnap_checkpoint_commit_free(commit: *mut bbsnap_checkpoint_commit);
     pub fn bbsnap_checkpoint_commit_generation(commit: *const bbsnap_checkpoint_commit, number: *mut u64, path: *mut *const c_char, path_length: *mut usize, size: *mut u64, modified_unix_ns: *mut i64, error: *mut *mut bbsnap_error) -> bbsnap_status;
     pub fn bbsnap_checkpoint_commit_retention(commit: *const bbsnap_checkpoint_commit, removed: *mut *const bbsnap_generations, intact_kept: *mut u32, prune_error: *mut *const bbsnap_error, error: *mut *mut bbsnap_error) -> bbsnap_status;
+    pub fn bbsnap_checkpoint_commit_not_ours(commit: *const bbsnap_checkpoint_commit, not_ours: *mut *const bbsnap_generations, error: *mut *mut bbsnap_error) -> bbsnap_status;
+    pub fn bbsnap_checkpoint_writer_prune_v2(writer: *mut bbsnap_checkpoint_writer, keep: u32, removed: *mut *mut bbsnap_generations, not_ours: *mut *mut bbsnap_generations, intact_kept: *mut u32, error: *mut *mut bbsnap_error) -> bbsnap_status;
     pub fn bbsnap_checkpoint_writer_prune(writer: *mut bbsnap_checkpoint_writer, keep: u32, removed: *mut *mut bbsnap_generations, intact_kept: *mut u32, error: *mut *mut bbsnap_error) -> bbsnap_status;
+    pub fn bbsnap_checkpoint_writer_wait_for_removals(writer: *mut bbsnap_checkpoint_writer, error: *mut *mut bbsnap_error) -> bbsnap_status;
 }

@@ -59,6 +59,10 @@ pub struct Restored {
 pub struct PruneReport {
     /// Oldest first.
     pub removed: Vec<Generation>,
+    /// Older than the kept ones, but not removed: files under a
+    /// generation's name that do not begin with a snapshot file's magic (or
+    /// cannot be read), which bbsnap did not write. Oldest first.
+    pub not_ours: Vec<Generation>,
     /// The intact generations counted among those kept (at most keep).
     pub intact_kept: u32,
 }
@@ -126,13 +130,39 @@ impl CheckpointWriter {
     /// InvalidArgument). Errors: Io (listing, or the first removal that
     /// failed: those before it are done).
     pub fn prune(&mut self, keep: u32) -> Result<PruneReport, Error> {
-        let (raw, mut intact_kept) = (self.raw.as_ptr(), 0);
+        let raw = self.raw.as_ptr();
+        let (mut removed, mut not_ours, mut intact_kept) = (ptr::null_mut(), ptr::null_mut(), 0);
         // SAFETY: the checkpoint writer lives, the out-parameters are valid.
-        let removed = Owned::made(
-            |out, e| unsafe { sys::bbsnap_checkpoint_writer_prune(raw, keep, out, &mut intact_kept, e) },
-            sys::bbsnap_generations_free,
-        )?;
-        Ok(PruneReport { removed: generations_of(removed.as_ptr())?, intact_kept })
+        check(|e| unsafe {
+            sys::bbsnap_checkpoint_writer_prune_v2(raw, keep, &mut removed, &mut not_ours, &mut intact_kept, e)
+        })?;
+        // SAFETY: bbsnap.h: on success both are new lists, the caller's.
+        let (removed, not_ours) = unsafe {
+            (Owned::take(removed, sys::bbsnap_generations_free), Owned::take(not_ours, sys::bbsnap_generations_free))
+        };
+        let (removed, not_ours) = (
+            removed.expect("bbsnap.h: a successful prune sets its list of generations removed"),
+            not_ours.expect("bbsnap.h: a successful prune sets its list of generations not ours"),
+        );
+        Ok(PruneReport {
+            removed: generations_of(removed.as_ptr())?,
+            not_ours: generations_of(not_ours.as_ptr())?,
+            intact_kept,
+        })
+    }
+
+    /// Commit and prune remove a generation's name at once; the kernel
+    /// frees the file (its pages and blocks: tens of milliseconds for a
+    /// large one) when its last descriptor closes, which a background
+    /// thread of the writer does, so that a commit does not wait for it.
+    /// Returns once every file removed so far is freed; dropping the writer
+    /// waits too. Errors: Internal only, should the library's lock or
+    /// condition variable fail (the misuse the C call refuses, a NULL
+    /// writer, cannot happen here).
+    pub fn wait_for_removals(&mut self) -> Result<(), Error> {
+        let raw = self.raw.as_ptr();
+        // SAFETY: the checkpoint writer lives.
+        check(|e| unsafe { sys::bbsnap_checkpoint_writer_wait_for_removals(raw, e) })
     }
 }
 
@@ -230,5 +260,9 @@ fn commit_report(commit: *const sys::bbsnap_checkpoint_commit) -> Result<CommitR
     let removed = generations_of(removed)?;
     // SAFETY: NULL or an error object the report owns.
     let prune_error = (!prune_error.is_null()).then(|| unsafe { Error::copied_from(prune_error) });
-    Ok(CommitReport { committed, pruned: PruneReport { removed, intact_kept }, prune_error })
+    let mut not_ours = ptr::null();
+    // SAFETY: `commit` is a live report, the out-parameter is valid.
+    check(|e| unsafe { sys::bbsnap_checkpoint_commit_not_ours(commit, &mut not_ours, e) })?;
+    let not_ours = generations_of(not_ours)?;
+    Ok(CommitReport { committed, pruned: PruneReport { removed, not_ours, intact_kept }, prune_error })
 }

@@ -189,3 +189,52 @@ fn retention_full_does_not_count_a_generation_whose_value_is_damaged() {
     let pruned = writer(dir.path(), 1).prune(1).unwrap();
     assert_eq!(numbers(&pruned.removed), [1], "Retention::Table counts generation 2 intact");
 }
+
+#[test]
+fn a_generation_bbsnap_did_not_write_is_reported_as_not_ours_and_kept() {
+    let dir = tempfile::tempdir().unwrap();
+    let foreign = dir.path().join(format!("{:020}.bbsnap", 1));
+    std::fs::write(&foreign, b"not a snapshot: someone else's file").unwrap();
+    let mut writer = writer(dir.path(), 1);
+
+    let second = writer.commit(&small_state(b"two")).unwrap();
+    assert_eq!(second.committed.number, 2);
+    assert_eq!((numbers(&second.pruned.removed), numbers(&second.pruned.not_ours)), (vec![], vec![1]));
+    assert_eq!(second.pruned.not_ours[0].path, foreign);
+    let third = writer.commit(&small_state(b"three")).unwrap();
+    assert_eq!((numbers(&third.pruned.removed), numbers(&third.pruned.not_ours)), (vec![2], vec![1]));
+
+    let pruned = writer.prune(1).unwrap();
+    assert_eq!((pruned.removed.len(), numbers(&pruned.not_ours), pruned.intact_kept), (0, vec![1], 1));
+    assert_eq!(pruned.not_ours[0].size, std::fs::metadata(&foreign).unwrap().len());
+    assert_eq!(std::fs::read(&foreign).unwrap(), b"not a snapshot: someone else's file");
+    assert_eq!(numbers(&list_generations(dir.path()).unwrap()), [3, 1]);
+}
+
+/// Descriptors of this process that point at removed files in `dir`:
+/// Linux's /proc/self/fd links, which name the real path and end in
+/// " (deleted)".
+fn open_removed_files_in(dir: &Path) -> usize {
+    let dir = std::fs::canonicalize(dir).unwrap();
+    std::fs::read_dir("/proc/self/fd")
+        .unwrap()
+        .filter_map(|fd| std::fs::read_link(fd.ok()?.path()).ok())
+        .filter(|target| target.starts_with(&dir) && target.to_string_lossy().ends_with(" (deleted)"))
+        .count()
+}
+
+#[test]
+fn removed_generations_are_freed_once_wait_for_removals_returns() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut writer = writer(dir.path(), 1);
+    for number in 1..=5u64 {
+        let report = writer.commit(&small_state(b"v")).unwrap();
+        let removed: Vec<u64> = if number > 1 { vec![number - 1] } else { vec![] };
+        assert_eq!(numbers(&report.pruned.removed), removed);
+        assert!(!dir.path().join(format!("{:020}.bbsnap", number - 1)).exists(), "the name goes at once");
+    }
+    writer.wait_for_removals().unwrap();
+    assert_eq!(open_removed_files_in(dir.path()), 0);
+    writer.wait_for_removals().unwrap(); // nothing left to wait for
+    assert_eq!(numbers(&list_generations(dir.path()).unwrap()), [5]);
+}
