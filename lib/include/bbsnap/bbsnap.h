@@ -742,9 +742,7 @@ bbsnap_status bbsnap_checkpoint_commit_retention(const bbsnap_checkpoint_commit 
  * those kept, because bbsnap did not write them: a file under a
  * generation's name that does not begin with the snapshot magic (or cannot
  * be read) is someone else's, and stays (checkpoints.h PruneReport
- * not_ours). Oldest first, a list owned by the report: do not free it. A
- * function of its own, not an out-parameter of
- * bbsnap_checkpoint_commit_retention, whose signature is ABI. */
+ * not_ours). Oldest first, a list owned by the report: do not free it. */
 bbsnap_status bbsnap_checkpoint_commit_not_ours(const bbsnap_checkpoint_commit *commit,
                                                 const bbsnap_generations **not_ours, bbsnap_error **error);
 
@@ -754,19 +752,12 @@ bbsnap_status bbsnap_checkpoint_commit_not_ours(const bbsnap_checkpoint_commit *
  * of those it did not remove as not bbsnap's, as
  * bbsnap_checkpoint_commit_not_ours says, oldest first; *intact_kept as
  * above. Errors: io (the directory cannot be listed, or the first removal
- * that failed: those before it are done).
- *
- * Why _v2: bbsnap_checkpoint_writer_prune came first, without *not_ours,
- * and its signature is ABI, so the list comes through a new function (as
- * options gain setters and the commit report accessors) rather than a new
- * parameter. A prune report handle was the other way; this one hands out
- * each list as prune hands out *removed, so a caller moves over by adding
- * one argument. */
+ * that failed: those before it are done). */
 bbsnap_status bbsnap_checkpoint_writer_prune_v2(bbsnap_checkpoint_writer *writer, uint32_t keep,
                                                 bbsnap_generations **removed, bbsnap_generations **not_ours,
                                                 uint32_t *intact_kept, bbsnap_error **error);
-/* bbsnap_checkpoint_writer_prune_v2 without *not_ours: kept for the
- * programs built against it. */
+/* bbsnap_checkpoint_writer_prune_v2 without *not_ours (the signature
+ * programs linked against libbbsnap.so.0 call). */
 bbsnap_status bbsnap_checkpoint_writer_prune(bbsnap_checkpoint_writer *writer, uint32_t keep,
                                              bbsnap_generations **removed, uint32_t *intact_kept,
                                              bbsnap_error **error);
