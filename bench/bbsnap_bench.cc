@@ -1482,6 +1482,35 @@ void BM_ParseJsonPipe(State& st, Fixture& f) {
   report_document_rate(st, f, clock);
 }
 
+// Runs `program` with `args` (posix_spawn: no copy of this process's
+// memory) and returns the start of what it printed (63 bytes at most: a
+// number); dies unless it exits 0
+// having printed something.
+std::string run_child(const std::string& program, const std::vector<std::string>& args) {
+  int report[2];
+  if (::pipe2(report, O_CLOEXEC) != 0) die_errno("pipe");
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_adddup2(&actions, report[1], STDOUT_FILENO);
+  std::vector<char*> argv{const_cast<char*>(program.c_str())};
+  for (const std::string& a : args) argv.push_back(const_cast<char*>(a.c_str()));
+  argv.push_back(nullptr);
+  pid_t pid = 0;
+  const int spawned = ::posix_spawn(&pid, program.c_str(), &actions, nullptr, argv.data(), environ);
+  posix_spawn_file_actions_destroy(&actions);
+  ::close(report[1]);
+  if (spawned != 0) die("spawn " + program + ": " + std::string(std::strerror(spawned)));
+  char text[64] = {};
+  const ssize_t n = ::read(report[0], text, sizeof text - 1);
+  ::close(report[0]);
+  int status = 0;
+  while (::waitpid(pid, &status, 0) < 0) {
+    if (errno != EINTR) die_errno("waitpid");
+  }
+  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0 || n <= 0) die(program + " failed");
+  return text;
+}
+
 // pack's peak resident memory, in a process of its own (this program,
 // started with --pack_child): the mapped document read by simdjson and the
 // snapshot written, as pack does. The child reports its own VmHWM: the
@@ -1492,26 +1521,8 @@ void BM_PackPeakRss(State& st, Fixture& f) {
   const std::string out = g_dir + "/w_pack_rss.bbsnap";
   double peak = 0;
   for (auto _ : st) {
-    int report[2];
-    if (::pipe2(report, O_CLOEXEC) != 0) die_errno("pipe");
-    posix_spawn_file_actions_t actions;
-    posix_spawn_file_actions_init(&actions);
-    posix_spawn_file_actions_adddup2(&actions, report[1], STDOUT_FILENO);
-    const char* argv[] = {"bbsnap_bench", "--pack_child", f.document_path().c_str(), out.c_str(), nullptr};
-    pid_t pid = 0;
-    const int spawned = ::posix_spawn(&pid, "/proc/self/exe", &actions, nullptr, const_cast<char**>(argv), environ);
-    posix_spawn_file_actions_destroy(&actions);
-    ::close(report[1]);
-    if (spawned != 0) die("spawn: " + std::string(std::strerror(spawned)));
-    char text[64] = {};
-    const ssize_t n = ::read(report[0], text, sizeof text - 1);
-    ::close(report[0]);
-    int status = 0;
-    while (::waitpid(pid, &status, 0) < 0) {
-      if (errno != EINTR) die_errno("waitpid");
-    }
-    if (!WIFEXITED(status) || WEXITSTATUS(status) != 0 || n <= 0) die("the pack child failed");
-    peak = std::max(peak, std::strtod(text, nullptr) * 1024);
+    const std::string text = run_child("/proc/self/exe", {"--pack_child", f.document_path(), out});
+    peak = std::max(peak, std::strtod(text.c_str(), nullptr) * 1024);
   }
   ::unlink(out.c_str());
   const double target = 1.3 * static_cast<double>(f.value_bytes()) + (64 << 20);
@@ -1519,6 +1530,43 @@ void BM_PackPeakRss(State& st, Fixture& f) {
   st.counters["value_bytes"] = static_cast<double>(f.value_bytes());
   st.counters["rss_vs_target"] = peak / target;
   st.counters["document_bytes"] = Counter(static_cast<double>(f.document_size()));
+}
+
+// Runs bench/first_lookup.cc's program (beside this one) with `args`;
+// returns the CLOCK_MONOTONIC nanoseconds it printed.
+std::int64_t spawn_first_lookup(const std::vector<std::string>& args) {
+  static const std::string program =
+      (std::filesystem::read_symlink("/proc/self/exe").parent_path() / "bbsnap_first_lookup").string();
+  return std::strtoll(run_child(program, args).c_str(), nullptr, 10);
+}
+
+std::int64_t monotonic_ns() {
+  timespec now{};
+  ::clock_gettime(CLOCK_MONOTONIC, &now);
+  return static_cast<std::int64_t>(now.tv_sec) * 1000000000 + now.tv_nsec;
+}
+
+// A runtime's cold start as the operator sees it: from starting a process
+// (posix_spawn of bench/first_lookup.cc's program, dynamically linked to
+// libbbsnap as a runtime would be; the program itself in the page cache) to
+// its first slot lookup answered from the evicted checkpoint, by the clock the
+// child reads when it has the value (manual time). BM_ProcessStart: the same
+// program started with --start, which reads the clock at once: the share of
+// starting a process that links libbbsnap.
+void process_first_lookup(State& st, const std::vector<std::string>& args, const std::function<void()>& before) {
+  for (auto _ : st) {
+    before();
+    const std::int64_t begin = monotonic_ns();
+    const std::int64_t answered = spawn_first_lookup(args);
+    st.SetIterationTime(static_cast<double>(answered - begin) / 1e9);
+  }
+}
+void BM_ProcessFirstLookupCold(State& st, Fixture& f) {
+  process_first_lookup(st, {f.cold_path(), std::to_string(f.probe().site), std::to_string(f.probe().exec)},
+                       [&] { evict(f, f.cold_path()); });
+}
+void BM_ProcessStart(State& st, Fixture&) {
+  process_first_lookup(st, {"--start"}, [] {});
 }
 
 // The child of BM_PackPeakRss: packs, then prints its VmHWM (KiB).
@@ -1556,6 +1604,9 @@ struct Bench {
   // Also uses S's fixture: not registered on the big states, whose own
   // fixtures making S's would free.
   bool uses_state_s = false;
+  // Times each iteration itself (State::SetIterationTime) instead of the
+  // wall clock around it.
+  bool manual_time = false;
 };
 
 // Fixed iteration counts of the cold benchmarks, per repetition: eviction
@@ -1611,6 +1662,8 @@ const Bench kBenches[] = {
     {"BM_ColdTouchRandom", BM_ColdTouchRandom, 0, kColdTouch, true},
     {"BM_OpenLazyLookupCold", BM_OpenLazyLookupCold, 0, kColdRead, true},
     {"BM_PairOpenLazyLookupColdTouch", BM_PairOpenLazyLookupColdTouch, 0, kColdRead},
+    {"BM_ProcessFirstLookupCold", BM_ProcessFirstLookupCold, 0, kColdRead, false, 0, false, /*manual_time=*/true},
+    {"BM_ProcessStart", BM_ProcessStart, 0, kColdRead, false, 0, false, /*manual_time=*/true},
     // writing
     {"BM_WriteSyscall", BM_WriteSyscall, 0},
     {"BM_WalkModel", BM_WalkModel, 0},
@@ -1648,8 +1701,12 @@ void register_all() {
       if (spec.big && b.uses_state_s) continue;
       std::string name = std::string(b.name) + "/" + spec.name;
       auto* r = benchmark::RegisterBenchmark(name.c_str(), [&spec, &b](State& st) { b.fn(st, fixture(spec, b.needs)); })
-                    ->UseRealTime()
                     ->Unit(benchmark::kMicrosecond);
+      if (b.manual_time) {
+        r->UseManualTime();
+      } else {
+        r->UseRealTime();
+      }
       if (b.iterations != kAuto) r->Iterations(cold_iterations(spec, b.iterations));
       if (b.repetitions > 0) r->Repetitions(b.repetitions);
     }
