@@ -969,6 +969,14 @@ void BM_PairOpenFullColdPread(State& st, Fixture& f) {
       Counter(resident / 2, Counter::kAvgIterations);  // two evictions per iteration
 }
 
+// The same with Load::read.
+void BM_PairOpenFullReadColdPread(State& st, Fixture& f) {
+  double resident = 0;
+  paired(st, f, [&] { open_full_cold_pass(f, 1, Load::read); }, [&] { pread_cold_pass(f); },
+         [&] { resident += evict(f, f.cold_path()); });
+  st.counters["resident_after_evict"] = Counter(resident / 2, Counter::kAvgIterations);
+}
+
 void BM_OpenFullCold(State& st, Fixture& f) { open_full_cold(st, f, 1); }
 void BM_OpenFullCold2T(State& st, Fixture& f) { open_full_cold(st, f, 2); }
 void BM_OpenFullReadCold(State& st, Fixture& f) { open_full_cold(st, f, 1, Load::read); }
@@ -1655,6 +1663,7 @@ const Bench kBenches[] = {
     {"BM_OpenFullCold2T", BM_OpenFullCold2T, 0, kColdRead},
     {"BM_OpenFullReadCold", BM_OpenFullReadCold, 0, kColdRead},
     {"BM_PairOpenFullColdPread", BM_PairOpenFullColdPread, kScratch, kColdRead},
+    {"BM_PairOpenFullReadColdPread", BM_PairOpenFullReadColdPread, kScratch, kColdRead},
     {"BM_Xxh3MappedCold", BM_Xxh3MappedCold, 0, kColdRead},
     {"BM_Xxh3MappedColdWillneed", BM_Xxh3MappedColdWillneed, 0, kColdRead},
     {"BM_Xxh3MappedColdTwoPass", BM_Xxh3MappedColdTwoPass, 0, kColdRead},
