@@ -311,3 +311,28 @@ TEST_CASE("a load mode outside the enum is invalid_argument") {
   REQUIRE(!s.ok());
   CHECK(s.error().code == ErrorCode::invalid_argument);
 }
+
+TEST_CASE("from_bytes reads the caller's bytes whatever load, prefault and file_ops say") {
+  const TransientSnapshot state = bbsnap::testing::random_state(11);
+  Result<AlignedBuffer> bytes = encode_snapshot(state);
+  REQUIRE_OK(bytes);
+  FaultyReadOps ops(ReadFault::eio, 0);  // would fail the first pread, were there one
+  for (Load load : {Load::map, Load::read, Load::automatic}) {
+    for (Verification verification : kVerifications) {
+      INFO(name(verification));
+      OpenOptions options;
+      options.verification = verification;
+      options.load = load;
+      options.prefault = true;
+      options.file_ops = &ops;
+      options.expected_spec_version = std::nullopt;
+      Result<Snapshot> s = Snapshot::from_bytes(bytes->span(), options);
+      REQUIRE_OK(s);
+      CHECK(s->load() == Load::read);
+      Result<TransientSnapshot> copy = s->to_model();
+      REQUIRE_OK(copy);
+      CHECK(*copy == state);
+    }
+  }
+  CHECK(ops.offsets().empty());
+}

@@ -176,7 +176,9 @@ class Snapshot {
   // while the Snapshot lives, and start on a 64-byte boundary (else
   // invalid_argument): values are handed out aligned as in a mapping.
   // `bytes` is exactly the file: anything after file_length is
-  // malformed_section. AlignedBuffer (encode_snapshot) fits.
+  // malformed_section. AlignedBuffer (encode_snapshot) fits. The bytes are
+  // in memory already: OpenOptions::load, prefault and file_ops do not
+  // apply (load() says read).
   static Result<Snapshot> from_bytes(std::span<const std::uint8_t> bytes, const OpenOptions& options = {});
 
   Snapshot(Snapshot&&) noexcept;
