@@ -100,9 +100,8 @@ Status count_entries(const Snapshot& snapshot, std::uint32_t chunk, SectionInfo&
     case SectionKind::pending_completions:
       return count(snapshot.pending_completions(), [](auto* p) { return p->entries(); });
     case SectionKind::framework: {
-      Result<const fb::Framework*> f = snapshot.framework();
-      if (!f) return std::move(f).error();
-      info.detail = framework_detail(*f);
+      BBSNAP_ASSIGN_OR_RETURN(const fb::Framework* f, snapshot.framework());
+      info.detail = framework_detail(f);
       std::uint64_t sum = 0;
       for (const auto& term : info.detail) sum += term.get<std::uint64_t>();
       info.entries = sum;

@@ -53,9 +53,8 @@ int BufferedOut::sync() { return flush_buffer() ? 0 : -1; }
 
 Result<std::unique_ptr<Output>> Output::open(const std::string& path) {
   if (path.empty() || path == "-") return std::unique_ptr<Output>(new Output(std::nullopt));
-  Result<AtomicFile> file = AtomicFile::create(path);
-  if (!file) return std::move(file).error();
-  return std::unique_ptr<Output>(new Output(std::move(*file)));
+  BBSNAP_ASSIGN_OR_RETURN(AtomicFile file, AtomicFile::create(path));
+  return std::unique_ptr<Output>(new Output(std::move(file)));
 }
 
 Output::Output(std::optional<AtomicFile> file)

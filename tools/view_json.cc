@@ -59,21 +59,19 @@ void governor(Emitter& out, const fb::PeerGovernor* g) {  // absent: the default
 Status slot_table(const Snapshot& snapshot, Emitter& out, const std::function<bool()>& keep_going) {
   out.begin_array();
   for (std::uint32_t chunk = 0; chunk < snapshot.slot_chunk_count(); ++chunk) {
-    Result<const fb::SlotChunk*> slots = snapshot.slot_chunk(chunk);
-    if (!slots) return std::move(slots).error();
-    if (!(*slots)->slots()) continue;
-    for (const fb::SlotEntry* entry : *(*slots)->slots()) {
+    BBSNAP_ASSIGN_OR_RETURN(const fb::SlotChunk* slots, snapshot.slot_chunk(chunk));
+    if (!slots->slots()) continue;
+    for (const fb::SlotEntry* entry : *slots->slots()) {
       if (!keep_going()) return {};
-      Result<SlotLookup> value = snapshot.slot_value(chunk, *entry);
-      if (!value) return std::move(value).error();
+      BBSNAP_ASSIGN_OR_RETURN(const SlotLookup value, snapshot.slot_value(chunk, *entry));
       out.begin_object();
       out.key("site");
       out.value_u64(entry->site());
       out.key("exec");
       out.value_u64(entry->exec());
       out.key("value");
-      if (value->state == SlotLookup::State::value) {
-        out.value_hex(value->value);
+      if (value.state == SlotLookup::State::value) {
+        out.value_hex(value.value);
       } else {
         out.value_null();
       }
@@ -196,18 +194,16 @@ void framework(Emitter& out, const fb::Framework* f) {
 
 Status emit_state(const Snapshot& snapshot, Emitter& out, const std::function<bool()>& keep_going) {
   out.begin_object();
-  if (Status s = section(out, "frontier", snapshot.frontier(), frontier); !s) return s;
+  BBSNAP_RETURN_IF_ERROR(section(out, "frontier", snapshot.frontier(), frontier));
   out.key("slot_table");
   if (Status s = slot_table(snapshot, out, keep_going); !s || !keep_going()) return s;
-  if (Status s = section(out, "pending_async", snapshot.pending_async_table(), pending_async); !s) return s;
-  if (Status s = section(out, "execution_state", snapshot.execution_state_table(), execution_state); !s) return s;
-  if (Status s = section(out, "framework", snapshot.framework(), framework); !s) return s;
-  if (Status s = section(out, "bus", snapshot.bus(), bus); !s) return s;
-  if (Status s = section(out, "ingress", snapshot.ingress(), ingress); !s) return s;
-  if (Status s = section(out, "wire_states", snapshot.wire_states(), wire_states); !s) return s;
-  if (Status s = section(out, "pending_completions", snapshot.pending_completions(), pending_completions); !s) {
-    return s;
-  }
+  BBSNAP_RETURN_IF_ERROR(section(out, "pending_async", snapshot.pending_async_table(), pending_async));
+  BBSNAP_RETURN_IF_ERROR(section(out, "execution_state", snapshot.execution_state_table(), execution_state));
+  BBSNAP_RETURN_IF_ERROR(section(out, "framework", snapshot.framework(), framework));
+  BBSNAP_RETURN_IF_ERROR(section(out, "bus", snapshot.bus(), bus));
+  BBSNAP_RETURN_IF_ERROR(section(out, "ingress", snapshot.ingress(), ingress));
+  BBSNAP_RETURN_IF_ERROR(section(out, "wire_states", snapshot.wire_states(), wire_states));
+  BBSNAP_RETURN_IF_ERROR(section(out, "pending_completions", snapshot.pending_completions(), pending_completions));
   out.end_object();
   return {};
 }

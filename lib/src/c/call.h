@@ -94,9 +94,8 @@ template <auto section, typename Body>
 bbsnap_status read_section(const char* function, const bbsnap_snapshot* handle, bbsnap_error** error,
                            Body body) noexcept {
   return read(function, handle, error, [&](const Call& call, const Snapshot& snapshot) -> Status {
-    auto root = (snapshot.*section)();
-    if (!root) return std::move(root).error();
-    return body(call, **root);
+    BBSNAP_ASSIGN_OR_RETURN(const auto* root, (snapshot.*section)());
+    return body(call, *root);
   });
 }
 
@@ -112,7 +111,7 @@ template <auto section, typename VectorOf>
 bbsnap_status count_in(const char* function, const bbsnap_snapshot* handle, std::size_t* count,
                        bbsnap_error** error, VectorOf vector_of) noexcept {
   return read_section<section>(function, handle, error, [&](const Call& call, const auto& root) -> Status {
-    if (Status s = call.outs(count); !s) return s;
+    BBSNAP_RETURN_IF_ERROR(call.outs(count));
     *count = count_of(vector_of(root));
     return {};
   });

@@ -53,13 +53,12 @@ Status check_index(const Call& call, const bbsnap_generations& list, std::size_t
 // Nothing is handed out until every list is made.
 Status prune_now(CheckpointWriter& writer, uint32_t keep, bbsnap_generations** removed,
                  bbsnap_generations** not_ours, uint32_t* intact_kept) {
-  Result<PruneReport> report = writer.prune(keep);
-  if (!report) return std::move(report).error();
-  auto removed_list = std::make_unique<bbsnap_generations>(list_of(std::move(report->removed)));
-  auto not_ours_list = std::make_unique<bbsnap_generations>(list_of(std::move(report->not_ours)));
+  BBSNAP_ASSIGN_OR_RETURN(PruneReport report, writer.prune(keep));
+  auto removed_list = std::make_unique<bbsnap_generations>(list_of(std::move(report.removed)));
+  auto not_ours_list = std::make_unique<bbsnap_generations>(list_of(std::move(report.not_ours)));
   *removed = removed_list.release();
   if (not_ours) *not_ours = not_ours_list.release();
-  *intact_kept = report->intact_kept;
+  *intact_kept = report.intact_kept;
   return {};
 }
 
@@ -81,7 +80,7 @@ void bbsnap_generations_free(bbsnap_generations* generations) { delete generatio
 bbsnap_status bbsnap_generations_count(const bbsnap_generations* generations, size_t* count, bbsnap_error** error) {
   return with(__func__, generations, "the list", error,
               [&](const Call& call, const bbsnap_generations& list) -> Status {
-                if (Status s = call.outs(count); !s) return s;
+                BBSNAP_RETURN_IF_ERROR(call.outs(count));
                 *count = list.generations.size();
                 return {};
               });
@@ -92,8 +91,8 @@ bbsnap_status bbsnap_generations_get(const bbsnap_generations* generations, size
                                      bbsnap_error** error) {
   return with(__func__, generations, "the list", error,
               [&](const Call& call, const bbsnap_generations& list) -> Status {
-                if (Status s = call.outs(number, path, path_length, size, modified_unix_ns); !s) return s;
-                if (Status s = check_index(call, list, index); !s) return s;
+                BBSNAP_RETURN_IF_ERROR(call.outs(number, path, path_length, size, modified_unix_ns));
+                BBSNAP_RETURN_IF_ERROR(check_index(call, list, index));
                 put(list.generations[index], number, path, path_length, size, modified_unix_ns);
                 return {};
               });
@@ -103,8 +102,8 @@ bbsnap_status bbsnap_generations_skip_reason(const bbsnap_generations* generatio
                                              const bbsnap_error** reason, bbsnap_error** error) {
   return with(__func__, generations, "the list", error,
               [&](const Call& call, const bbsnap_generations& list) -> Status {
-                if (Status s = call.outs(reason); !s) return s;
-                if (Status s = check_index(call, list, index); !s) return s;
+                BBSNAP_RETURN_IF_ERROR(call.outs(reason));
+                BBSNAP_RETURN_IF_ERROR(check_index(call, list, index));
                 *reason = list.skip_reasons[index].get();
                 return {};
               });
@@ -113,11 +112,10 @@ bbsnap_status bbsnap_generations_skip_reason(const bbsnap_generations* generatio
 bbsnap_status bbsnap_checkpoints_list(const char* dir, bbsnap_generations** out, bbsnap_error** error) {
   if (out) *out = nullptr;
   return run(__func__, error, [&](const Call& call) -> Status {
-    if (Status s = call.outs(out); !s) return s;
+    BBSNAP_RETURN_IF_ERROR(call.outs(out));
     if (!dir) return call.invalid("the directory is NULL");
-    Result<std::vector<Generation>> listed = bbsnap::list_generations(dir);
-    if (!listed) return std::move(listed).error();
-    *out = std::make_unique<bbsnap_generations>(list_of(std::move(listed).value())).release();
+    BBSNAP_ASSIGN_OR_RETURN(std::vector<Generation> listed, bbsnap::list_generations(dir));
+    *out = std::make_unique<bbsnap_generations>(list_of(std::move(listed))).release();
     return {};
   });
 }
@@ -128,15 +126,14 @@ bbsnap_status bbsnap_checkpoints_restore_newest(const char* dir, const bbsnap_op
   if (snapshot) *snapshot = nullptr;
   if (tried) *tried = nullptr;
   return run(__func__, error, [&](const Call& call) -> Status {
-    if (Status s = call.outs(snapshot, tried); !s) return s;
+    BBSNAP_RETURN_IF_ERROR(call.outs(snapshot, tried));
     if (!dir) return call.invalid("the directory is NULL");
-    Result<std::optional<bbsnap::RestoredGeneration>> restored =
-        bbsnap::restore_newest(dir, options ? options->options : bbsnap::OpenOptions{});
-    if (!restored) return std::move(restored).error();
+    BBSNAP_ASSIGN_OR_RETURN(std::optional<bbsnap::RestoredGeneration> restored,
+                            bbsnap::restore_newest(dir, options ? options->options : bbsnap::OpenOptions{}));
     auto list = std::make_unique<bbsnap_generations>();
     std::unique_ptr<bbsnap_snapshot> opened;
-    if (*restored) {
-      bbsnap::RestoredGeneration& r = **restored;
+    if (restored) {
+      bbsnap::RestoredGeneration& r = *restored;
       for (bbsnap::SkippedGeneration& skipped : r.skipped) {
         list->generations.push_back(std::move(skipped.generation));
         list->skip_reasons.push_back(error_object(std::move(skipped.reason)));
@@ -155,12 +152,11 @@ bbsnap_status bbsnap_checkpoint_writer_open(const char* dir, const bbsnap_checkp
                                             bbsnap_checkpoint_writer** out, bbsnap_error** error) {
   if (out) *out = nullptr;
   return run(__func__, error, [&](const Call& call) -> Status {
-    if (Status s = call.outs(out); !s) return s;
+    BBSNAP_RETURN_IF_ERROR(call.outs(out));
     if (!dir) return call.invalid("the directory is NULL");
-    Result<CheckpointWriter> writer =
-        CheckpointWriter::open(dir, options ? options->options : bbsnap::CheckpointOptions{});
-    if (!writer) return std::move(writer).error();
-    *out = new bbsnap_checkpoint_writer{std::move(writer).value()};  // if this throws, the lock is released
+    BBSNAP_ASSIGN_OR_RETURN(CheckpointWriter writer,
+                            CheckpointWriter::open(dir, options ? options->options : bbsnap::CheckpointOptions{}));
+    *out = new bbsnap_checkpoint_writer{std::move(writer)};  // if this throws, the lock is released
     return {};
   });
 }
@@ -172,13 +168,12 @@ bbsnap_status bbsnap_checkpoint_writer_begin(bbsnap_checkpoint_writer* writer, b
   if (out) *out = nullptr;
   return with(__func__, writer, "the checkpoint writer", error,
               [&](const Call& call, bbsnap_checkpoint_writer& w) -> Status {
-                if (Status s = call.outs(out); !s) return s;
+                BBSNAP_RETURN_IF_ERROR(call.outs(out));
                 // Allocated first: running out of memory after begin would
                 // create a temporary file only to remove it.
                 auto made = std::make_unique<bbsnap_writer>();
-                Result<GenerationWriter> generation = w.writer.begin();
-                if (!generation) return std::move(generation).error();
-                made->destination.emplace<GenerationWriter>(std::move(generation).value());
+                BBSNAP_ASSIGN_OR_RETURN(GenerationWriter generation, w.writer.begin());
+                made->destination.emplace<GenerationWriter>(std::move(generation));
                 *out = made.release();
                 return {};
               });
@@ -190,7 +185,7 @@ bbsnap_status bbsnap_checkpoint_writer_commit(bbsnap_checkpoint_writer* writer, 
   bool attempted = false;
   const bbsnap_status status =
       bbsnap::c::write(__func__, generation, error, [&](const Call& call, bbsnap_writer& g) -> Status {
-        if (Status s = call.outs(out); !s) return s;
+        BBSNAP_RETURN_IF_ERROR(call.outs(out));
         if (!writer) return call.invalid("the checkpoint writer is NULL");
         auto* begun = std::get_if<GenerationWriter>(&g.destination);
         if (!begun || !writer->writer.began(*begun)) {
@@ -198,13 +193,12 @@ bbsnap_status bbsnap_checkpoint_writer_commit(bbsnap_checkpoint_writer* writer, 
         }
         auto made = std::make_unique<bbsnap_checkpoint_commit>();
         attempted = true;
-        Result<CommitReport> report = writer->writer.commit(*begun, g.rest);
-        if (!report) return std::move(report).error();
-        made->committed = std::move(report->committed);
-        made->removed = list_of(std::move(report->pruned.removed));
-        made->not_ours = list_of(std::move(report->pruned.not_ours));
-        made->intact_kept = report->pruned.intact_kept;
-        if (report->prune_error) made->prune_error = error_object(std::move(*report->prune_error));
+        BBSNAP_ASSIGN_OR_RETURN(CommitReport report, writer->writer.commit(*begun, g.rest));
+        made->committed = std::move(report.committed);
+        made->removed = list_of(std::move(report.pruned.removed));
+        made->not_ours = list_of(std::move(report.pruned.not_ours));
+        made->intact_kept = report.pruned.intact_kept;
+        if (report.prune_error) made->prune_error = error_object(std::move(*report.prune_error));
         *out = made.release();
         return {};
       });
@@ -220,7 +214,7 @@ bbsnap_status bbsnap_checkpoint_writer_prune_v2(bbsnap_checkpoint_writer* writer
   if (not_ours) *not_ours = nullptr;
   return with(__func__, writer, "the checkpoint writer", error,
               [&](const Call& call, bbsnap_checkpoint_writer& w) -> Status {
-                if (Status s = call.outs(removed, not_ours, intact_kept); !s) return s;
+                BBSNAP_RETURN_IF_ERROR(call.outs(removed, not_ours, intact_kept));
                 return prune_now(w.writer, keep, removed, not_ours, intact_kept);
               });
 }
@@ -231,7 +225,7 @@ bbsnap_status bbsnap_checkpoint_writer_prune(bbsnap_checkpoint_writer* writer, u
   if (removed) *removed = nullptr;
   return with(__func__, writer, "the checkpoint writer", error,
               [&](const Call& call, bbsnap_checkpoint_writer& w) -> Status {
-                if (Status s = call.outs(removed, intact_kept); !s) return s;
+                BBSNAP_RETURN_IF_ERROR(call.outs(removed, intact_kept));
                 return prune_now(w.writer, keep, removed, nullptr, intact_kept);
               });
 }
@@ -251,7 +245,7 @@ bbsnap_status bbsnap_checkpoint_commit_generation(const bbsnap_checkpoint_commit
                                                   int64_t* modified_unix_ns, bbsnap_error** error) {
   return with(__func__, commit, "the commit", error,
               [&](const Call& call, const bbsnap_checkpoint_commit& c) -> Status {
-                if (Status s = call.outs(number, path, path_length, size, modified_unix_ns); !s) return s;
+                BBSNAP_RETURN_IF_ERROR(call.outs(number, path, path_length, size, modified_unix_ns));
                 put(c.committed, number, path, path_length, size, modified_unix_ns);
                 return {};
               });
@@ -262,7 +256,7 @@ bbsnap_status bbsnap_checkpoint_commit_retention(const bbsnap_checkpoint_commit*
                                                  const bbsnap_error** prune_error, bbsnap_error** error) {
   return with(__func__, commit, "the commit", error,
               [&](const Call& call, const bbsnap_checkpoint_commit& c) -> Status {
-                if (Status s = call.outs(removed, intact_kept, prune_error); !s) return s;
+                BBSNAP_RETURN_IF_ERROR(call.outs(removed, intact_kept, prune_error));
                 *removed = &c.removed;
                 *intact_kept = c.intact_kept;
                 *prune_error = c.prune_error.get();
@@ -274,7 +268,7 @@ bbsnap_status bbsnap_checkpoint_commit_not_ours(const bbsnap_checkpoint_commit* 
                                                 const bbsnap_generations** not_ours, bbsnap_error** error) {
   return with(__func__, commit, "the commit", error,
               [&](const Call& call, const bbsnap_checkpoint_commit& c) -> Status {
-                if (Status s = call.outs(not_ours); !s) return s;
+                BBSNAP_RETURN_IF_ERROR(call.outs(not_ours));
                 *not_ours = &c.not_ours;
                 return {};
               });

@@ -36,10 +36,9 @@ const flatbuffers::Vector<flatbuffers::Offset<fb::PeerHealth>>* health_of(const 
 // Element `index` of a list of byte strings, as (bytes, length).
 Status put_listed_bytes(const Call& call, const flatbuffers::Vector<flatbuffers::Offset<fb::Bytes>>* list,
                         size_t index, const char* what, const uint8_t** bytes, size_t* length) {
-  if (Status s = call.outs(bytes, length); !s) return s;
-  auto element = call.at(list, index, what);
-  if (!element) return std::move(element).error();
-  put((*element)->data(), bytes, length);
+  BBSNAP_RETURN_IF_ERROR(call.outs(bytes, length));
+  BBSNAP_ASSIGN_OR_RETURN(const auto* element, call.at(list, index, what));
+  put(element->data(), bytes, length);
   return {};
 }
 
@@ -57,11 +56,10 @@ bbsnap_status bbsnap_counters_count(const bbsnap_snapshot* snapshot, size_t* cou
 bbsnap_status bbsnap_counters_get(const bbsnap_snapshot* snapshot, size_t index, const char** name,
                                   size_t* name_length, uint64_t* value, bbsnap_error** error) {
   return read_framework(__func__, snapshot, error, [&](const Call& call, const fb::Framework& f) -> Status {
-    if (Status s = call.outs(name, name_length, value); !s) return s;
-    auto counter = call.at(f.counters(), index, "counter");
-    if (!counter) return std::move(counter).error();
-    put((*counter)->name(), name, name_length);
-    *value = (*counter)->value();
+    BBSNAP_RETURN_IF_ERROR(call.outs(name, name_length, value));
+    BBSNAP_ASSIGN_OR_RETURN(const auto* counter, call.at(f.counters(), index, "counter"));
+    put(counter->name(), name, name_length);
+    *value = counter->value();
     return {};
   });
 }
@@ -69,12 +67,11 @@ bbsnap_status bbsnap_counters_get(const bbsnap_snapshot* snapshot, size_t index,
 bbsnap_status bbsnap_counter(const bbsnap_snapshot* snapshot, const char* name, size_t name_length, bool* found,
                              uint64_t* value, bbsnap_error** error) {
   return read(__func__, snapshot, error, [&](const Call& call, const Snapshot& s) -> Status {
-    if (Status st = call.outs(found, value); !st) return st;
-    if (Status st = call.input(name, name_length, "name"); !st) return st;
-    Result<std::optional<std::uint64_t>> counter = s.counter({name, name_length});
-    if (!counter) return std::move(counter).error();
-    *found = counter->has_value();
-    if (*counter) *value = **counter;
+    BBSNAP_RETURN_IF_ERROR(call.outs(found, value));
+    BBSNAP_RETURN_IF_ERROR(call.input(name, name_length, "name"));
+    BBSNAP_ASSIGN_OR_RETURN(const std::optional<std::uint64_t> counter, s.counter({name, name_length}));
+    *found = counter.has_value();
+    if (counter) *value = *counter;
     return {};
   });
 }
@@ -87,10 +84,9 @@ bbsnap_status bbsnap_fired_phases_count(const bbsnap_snapshot* snapshot, size_t*
 bbsnap_status bbsnap_fired_phases_get(const bbsnap_snapshot* snapshot, size_t index, const char** phase,
                                       size_t* length, bbsnap_error** error) {
   return read_framework(__func__, snapshot, error, [&](const Call& call, const fb::Framework& f) -> Status {
-    if (Status s = call.outs(phase, length); !s) return s;
-    auto text = call.at(f.fired_phases(), index, "fired phase");
-    if (!text) return std::move(text).error();
-    put(*text, phase, length);
+    BBSNAP_RETURN_IF_ERROR(call.outs(phase, length));
+    BBSNAP_ASSIGN_OR_RETURN(const auto* text, call.at(f.fired_phases(), index, "fired phase"));
+    put(text, phase, length);
     return {};
   });
 }
@@ -106,12 +102,11 @@ bbsnap_status bbsnap_address_book_get(const bbsnap_snapshot* snapshot, size_t in
                                       size_t* peer_id_length, uint64_t* ref_count, size_t* address_count,
                                       bbsnap_error** error) {
   return read_framework(__func__, snapshot, error, [&](const Call& call, const fb::Framework& f) -> Status {
-    if (Status s = call.outs(peer_id, peer_id_length, ref_count, address_count); !s) return s;
-    auto entry = call.at(f.address_book(), index, "address_book entry");
-    if (!entry) return std::move(entry).error();
-    put((*entry)->peer_id(), peer_id, peer_id_length);
-    *ref_count = (*entry)->ref_count();
-    *address_count = count_of((*entry)->addresses());
+    BBSNAP_RETURN_IF_ERROR(call.outs(peer_id, peer_id_length, ref_count, address_count));
+    BBSNAP_ASSIGN_OR_RETURN(const auto* entry, call.at(f.address_book(), index, "address_book entry"));
+    put(entry->peer_id(), peer_id, peer_id_length);
+    *ref_count = entry->ref_count();
+    *address_count = count_of(entry->addresses());
     return {};
   });
 }
@@ -119,10 +114,9 @@ bbsnap_status bbsnap_address_book_get(const bbsnap_snapshot* snapshot, size_t in
 bbsnap_status bbsnap_address_book_address(const bbsnap_snapshot* snapshot, size_t index, size_t address,
                                           const uint8_t** bytes, size_t* length, bbsnap_error** error) {
   return read_framework(__func__, snapshot, error, [&](const Call& call, const fb::Framework& f) -> Status {
-    if (Status s = call.outs(bytes, length); !s) return s;
-    auto entry = call.at(f.address_book(), index, "address_book entry");
-    if (!entry) return std::move(entry).error();
-    return put_listed_bytes(call, (*entry)->addresses(), address, "address", bytes, length);
+    BBSNAP_RETURN_IF_ERROR(call.outs(bytes, length));
+    BBSNAP_ASSIGN_OR_RETURN(const auto* entry, call.at(f.address_book(), index, "address_book entry"));
+    return put_listed_bytes(call, entry->addresses(), address, "address", bytes, length);
   });
 }
 
@@ -143,7 +137,7 @@ bbsnap_status bbsnap_blocklist_get(const bbsnap_snapshot* snapshot, size_t index
 bbsnap_status bbsnap_allowlist_count(const bbsnap_snapshot* snapshot, bool* is_some, size_t* count,
                                      bbsnap_error** error) {
   return read_framework(__func__, snapshot, error, [&](const Call& call, const fb::Framework& f) -> Status {
-    if (Status s = call.outs(is_some, count); !s) return s;
+    BBSNAP_RETURN_IF_ERROR(call.outs(is_some, count));
     *is_some = allowlist_of(f) != nullptr;  // absent: None; present, even empty: Some
     *count = count_of(allowlist_of(f));
     return {};
@@ -166,13 +160,12 @@ bbsnap_status bbsnap_health_get(const bbsnap_snapshot* snapshot, size_t index, c
                                 size_t* peer_length, uint32_t* consecutive_failures, uint64_t* last_event_ns,
                                 bool* down, bbsnap_error** error) {
   return read_framework(__func__, snapshot, error, [&](const Call& call, const fb::Framework& f) -> Status {
-    if (Status s = call.outs(peer, peer_length, consecutive_failures, last_event_ns, down); !s) return s;
-    auto health = call.at(health_of(f), index, "health entry");
-    if (!health) return std::move(health).error();
-    put((*health)->peer(), peer, peer_length);
-    *consecutive_failures = (*health)->consecutive_failures();
-    *last_event_ns = (*health)->last_event_ns();
-    *down = (*health)->down();
+    BBSNAP_RETURN_IF_ERROR(call.outs(peer, peer_length, consecutive_failures, last_event_ns, down));
+    BBSNAP_ASSIGN_OR_RETURN(const auto* health, call.at(health_of(f), index, "health entry"));
+    put(health->peer(), peer, peer_length);
+    *consecutive_failures = health->consecutive_failures();
+    *last_event_ns = health->last_event_ns();
+    *down = health->down();
     return {};
   });
 }
@@ -180,7 +173,7 @@ bbsnap_status bbsnap_health_get(const bbsnap_snapshot* snapshot, size_t index, c
 bbsnap_status bbsnap_failure_threshold(const bbsnap_snapshot* snapshot, uint32_t* failure_threshold,
                                        bbsnap_error** error) {
   return read_framework(__func__, snapshot, error, [&](const Call& call, const fb::Framework& f) -> Status {
-    if (Status s = call.outs(failure_threshold); !s) return s;
+    BBSNAP_RETURN_IF_ERROR(call.outs(failure_threshold));
     *failure_threshold = f.peer_governor() ? f.peer_governor()->failure_threshold() : 0;
     return {};
   });
@@ -197,13 +190,12 @@ bbsnap_status bbsnap_backoff_table_get(const bbsnap_snapshot* snapshot, size_t i
                                        size_t* peer_length, uint32_t* attempts, uint64_t* last_attempt_ns,
                                        uint64_t* next_retry_ns, bbsnap_error** error) {
   return read_framework(__func__, snapshot, error, [&](const Call& call, const fb::Framework& f) -> Status {
-    if (Status s = call.outs(peer, peer_length, attempts, last_attempt_ns, next_retry_ns); !s) return s;
-    auto entry = call.at(f.backoff_table(), index, "backoff_table entry");
-    if (!entry) return std::move(entry).error();
-    put((*entry)->peer(), peer, peer_length);
-    *attempts = (*entry)->attempts();
-    *last_attempt_ns = (*entry)->last_attempt_ns();
-    *next_retry_ns = (*entry)->next_retry_ns();
+    BBSNAP_RETURN_IF_ERROR(call.outs(peer, peer_length, attempts, last_attempt_ns, next_retry_ns));
+    BBSNAP_ASSIGN_OR_RETURN(const auto* entry, call.at(f.backoff_table(), index, "backoff_table entry"));
+    put(entry->peer(), peer, peer_length);
+    *attempts = entry->attempts();
+    *last_attempt_ns = entry->last_attempt_ns();
+    *next_retry_ns = entry->next_retry_ns();
     return {};
   });
 }
@@ -217,11 +209,10 @@ bbsnap_status bbsnap_pending_outbound_get(const bbsnap_snapshot* snapshot, size_
                                           const uint8_t** envelope_bytes, size_t* length, bool* redelivered,
                                           bbsnap_error** error) {
   return read_framework(__func__, snapshot, error, [&](const Call& call, const fb::Framework& f) -> Status {
-    if (Status s = call.outs(envelope_bytes, length, redelivered); !s) return s;
-    auto entry = call.at(f.pending_outbound(), index, "pending_outbound entry");
-    if (!entry) return std::move(entry).error();
-    put((*entry)->envelope_bytes(), envelope_bytes, length);
-    *redelivered = (*entry)->redelivered();
+    BBSNAP_RETURN_IF_ERROR(call.outs(envelope_bytes, length, redelivered));
+    BBSNAP_ASSIGN_OR_RETURN(const auto* entry, call.at(f.pending_outbound(), index, "pending_outbound entry"));
+    put(entry->envelope_bytes(), envelope_bytes, length);
+    *redelivered = entry->redelivered();
     return {};
   });
 }
@@ -231,7 +222,7 @@ bbsnap_status bbsnap_pending_outbound_get(const bbsnap_snapshot* snapshot, size_
 bbsnap_status bbsnap_peer_id_bytes(const bbsnap_snapshot* snapshot, const uint8_t** bytes, size_t* length,
                                    bbsnap_error** error) {
   return read_framework(__func__, snapshot, error, [&](const Call& call, const fb::Framework& f) -> Status {
-    if (Status s = call.outs(bytes, length); !s) return s;
+    BBSNAP_RETURN_IF_ERROR(call.outs(bytes, length));
     put(f.peer_id_bytes(), bytes, length);
     return {};
   });
@@ -240,7 +231,7 @@ bbsnap_status bbsnap_peer_id_bytes(const bbsnap_snapshot* snapshot, const uint8_
 bbsnap_status bbsnap_next_command_id(const bbsnap_snapshot* snapshot, uint64_t* next_command_id,
                                      bbsnap_error** error) {
   return read_framework(__func__, snapshot, error, [&](const Call& call, const fb::Framework& f) -> Status {
-    if (Status s = call.outs(next_command_id); !s) return s;
+    BBSNAP_RETURN_IF_ERROR(call.outs(next_command_id));
     *next_command_id = f.next_command_id();
     return {};
   });
@@ -248,7 +239,7 @@ bbsnap_status bbsnap_next_command_id(const bbsnap_snapshot* snapshot, uint64_t* 
 
 bbsnap_status bbsnap_next_exec_id(const bbsnap_snapshot* snapshot, uint64_t* next_exec_id, bbsnap_error** error) {
   return read_framework(__func__, snapshot, error, [&](const Call& call, const fb::Framework& f) -> Status {
-    if (Status s = call.outs(next_exec_id); !s) return s;
+    BBSNAP_RETURN_IF_ERROR(call.outs(next_exec_id));
     *next_exec_id = f.next_exec_id();
     return {};
   });
@@ -265,11 +256,10 @@ bbsnap_status bbsnap_event_subscriptions_get(const bbsnap_snapshot* snapshot, si
                                              size_t* event_kind_length, const uint64_t** subscribers,
                                              size_t* subscriber_count, bbsnap_error** error) {
   return read_section<&Snapshot::bus>(__func__, snapshot, error, [&](const Call& call, const fb::Bus& b) -> Status {
-    if (Status s = call.outs(event_kind, event_kind_length, subscribers, subscriber_count); !s) return s;
-    auto subscription = call.at(b.event_subscriptions(), index, "event subscription");
-    if (!subscription) return std::move(subscription).error();
-    put((*subscription)->event_kind(), event_kind, event_kind_length);
-    put((*subscription)->subscribers(), subscribers, subscriber_count);
+    BBSNAP_RETURN_IF_ERROR(call.outs(event_kind, event_kind_length, subscribers, subscriber_count));
+    BBSNAP_ASSIGN_OR_RETURN(const auto* subscription, call.at(b.event_subscriptions(), index, "event subscription"));
+    put(subscription->event_kind(), event_kind, event_kind_length);
+    put(subscription->subscribers(), subscribers, subscriber_count);
     return {};
   });
 }
@@ -278,12 +268,12 @@ bbsnap_status bbsnap_subscribers(const bbsnap_snapshot* snapshot, const char* ev
                                  bool* found, const uint64_t** subscribers, size_t* subscriber_count,
                                  bbsnap_error** error) {
   return read(__func__, snapshot, error, [&](const Call& call, const Snapshot& s) -> Status {
-    if (Status st = call.outs(found, subscribers, subscriber_count); !st) return st;
-    if (Status st = call.input(event_kind, event_kind_length, "event_kind"); !st) return st;
-    Result<std::optional<std::span<const std::uint64_t>>> ids = s.subscribers({event_kind, event_kind_length});
-    if (!ids) return std::move(ids).error();
-    *found = ids->has_value();
-    if (*ids) put(**ids, subscribers, subscriber_count);
+    BBSNAP_RETURN_IF_ERROR(call.outs(found, subscribers, subscriber_count));
+    BBSNAP_RETURN_IF_ERROR(call.input(event_kind, event_kind_length, "event_kind"));
+    BBSNAP_ASSIGN_OR_RETURN(const std::optional<std::span<const std::uint64_t>> ids,
+                            s.subscribers({event_kind, event_kind_length}));
+    *found = ids.has_value();
+    if (ids) put(*ids, subscribers, subscriber_count);
     return {};
   });
 }

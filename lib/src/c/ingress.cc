@@ -25,12 +25,11 @@ static_assert(BBSNAP_INGRESS_COMPLETION == static_cast<int>(fb::IngressEvent::Co
 // of another kind.
 template <typename Event>
 Result<const Event*> event_at(const Call& call, const fb::Ingress& ingress, size_t index) {
-  auto item = call.at(ingress.events(), index, "ingress event");
-  if (!item) return std::move(item).error();
-  const Event* event = (*item)->template event_as<Event>();
+  BBSNAP_ASSIGN_OR_RETURN(const auto* item, call.at(ingress.events(), index, "ingress event"));
+  const Event* event = item->template event_as<Event>();
   if (!event) {
     return call.invalid("ingress event " + std::to_string(index) + " is a " +
-                        fb::EnumNameIngressEvent((*item)->event_type()) + ", not a " +
+                        fb::EnumNameIngressEvent(item->event_type()) + ", not a " +
                         fb::EnumNameIngressEvent(fb::IngressEventTraits<Event>::enum_value));
   }
   return event;
@@ -42,9 +41,9 @@ bbsnap_status read_event(const char* function, const bbsnap_snapshot* snapshot, 
                          Body body) {
   return read_section<&Snapshot::ingress>(function, snapshot, error,
                                           [&](const Call& call, const fb::Ingress& ingress) -> Status {
-                                            Result<const Event*> event = event_at<Event>(call, ingress, index);
-                                            if (!event) return std::move(event).error();
-                                            return body(call, **event);
+                                            BBSNAP_ASSIGN_OR_RETURN(const Event* event,
+                                                                    event_at<Event>(call, ingress, index));
+                                            return body(call, *event);
                                           });
 }
 
@@ -61,10 +60,9 @@ bbsnap_status bbsnap_ingress_get(const bbsnap_snapshot* snapshot, size_t index, 
                                  bbsnap_error** error) {
   return read_section<&Snapshot::ingress>(
       __func__, snapshot, error, [&](const Call& call, const fb::Ingress& ingress) -> Status {
-        if (Status s = call.outs(kind); !s) return s;
-        auto item = call.at(ingress.events(), index, "ingress event");
-        if (!item) return std::move(item).error();
-        const auto type = (*item)->event_type();
+        BBSNAP_RETURN_IF_ERROR(call.outs(kind));
+        BBSNAP_ASSIGN_OR_RETURN(const auto* item, call.at(ingress.events(), index, "ingress event"));
+        const auto type = item->event_type();
         // A verified file has no NONE event (nor one outside the union).
         if (type == fb::IngressEvent::NONE || type > fb::IngressEvent::MAX) {
           return call.invalid("ingress event " + std::to_string(index) + " has no kind");
@@ -78,7 +76,7 @@ bbsnap_status bbsnap_ingress_envelope(const bbsnap_snapshot* snapshot, size_t in
                                       size_t* length, bbsnap_error** error) {
   return read_event<fb::Envelope>(__func__, snapshot, index, error,
                                   [&](const Call& call, const fb::Envelope& e) -> Status {
-                                    if (Status s = call.outs(bytes, length); !s) return s;
+                                    BBSNAP_RETURN_IF_ERROR(call.outs(bytes, length));
                                     put(e.bytes(), bytes, length);
                                     return {};
                                   });
@@ -90,11 +88,8 @@ bbsnap_status bbsnap_ingress_app_event(const bbsnap_snapshot* snapshot, size_t i
                                        size_t* value_length, bbsnap_error** error) {
   return read_event<fb::AppEvent>(
       __func__, snapshot, index, error, [&](const Call& call, const fb::AppEvent& e) -> Status {
-        if (Status s = call.outs(module_name, module_name_length, input_name, input_name_length, value_bytes,
-                                 value_length);
-            !s) {
-          return s;
-        }
+        BBSNAP_RETURN_IF_ERROR(
+            call.outs(module_name, module_name_length, input_name, input_name_length, value_bytes, value_length));
         put(e.module_name(), module_name, module_name_length);
         put(e.input_name(), input_name, input_name_length);
         put(e.value_bytes(), value_bytes, value_length);
@@ -105,7 +100,7 @@ bbsnap_status bbsnap_ingress_app_event(const bbsnap_snapshot* snapshot, size_t i
 bbsnap_status bbsnap_ingress_invoke(const bbsnap_snapshot* snapshot, size_t index, const char** module_name,
                                     size_t* module_name_length, size_t* input_count, bbsnap_error** error) {
   return read_event<fb::Invoke>(__func__, snapshot, index, error, [&](const Call& call, const fb::Invoke& e) -> Status {
-    if (Status s = call.outs(module_name, module_name_length, input_count); !s) return s;
+    BBSNAP_RETURN_IF_ERROR(call.outs(module_name, module_name_length, input_count));
     put(e.module_name(), module_name, module_name_length);
     *input_count = count_of(e.inputs());
     return {};
@@ -116,11 +111,10 @@ bbsnap_status bbsnap_ingress_invoke_input(const bbsnap_snapshot* snapshot, size_
                                           const char** name, size_t* name_length, const uint8_t** bytes,
                                           size_t* length, bbsnap_error** error) {
   return read_event<fb::Invoke>(__func__, snapshot, index, error, [&](const Call& call, const fb::Invoke& e) -> Status {
-    if (Status s = call.outs(name, name_length, bytes, length); !s) return s;
-    auto named = call.at(e.inputs(), input, "input");
-    if (!named) return std::move(named).error();
-    put((*named)->name(), name, name_length);
-    put((*named)->data(), bytes, length);
+    BBSNAP_RETURN_IF_ERROR(call.outs(name, name_length, bytes, length));
+    BBSNAP_ASSIGN_OR_RETURN(const auto* named, call.at(e.inputs(), input, "input"));
+    put(named->name(), name, name_length);
+    put(named->data(), bytes, length);
     return {};
   });
 }
@@ -129,7 +123,7 @@ bbsnap_status bbsnap_ingress_timer_matured(const bbsnap_snapshot* snapshot, size
                                            bbsnap_error** error) {
   return read_event<fb::TimerMatured>(__func__, snapshot, index, error,
                                       [&](const Call& call, const fb::TimerMatured& e) -> Status {
-                                        if (Status s = call.outs(at_ns); !s) return s;
+                                        BBSNAP_RETURN_IF_ERROR(call.outs(at_ns));
                                         *at_ns = e.at_ns();
                                         return {};
                                       });
@@ -139,7 +133,7 @@ bbsnap_status bbsnap_ingress_completion(const bbsnap_snapshot* snapshot, size_t 
                                         size_t* result_count, bbsnap_error** error) {
   return read_event<fb::Completion>(__func__, snapshot, index, error,
                                     [&](const Call& call, const fb::Completion& e) -> Status {
-                                      if (Status s = call.outs(cmd_id, result_count); !s) return s;
+                                      BBSNAP_RETURN_IF_ERROR(call.outs(cmd_id, result_count));
                                       *cmd_id = e.cmd_id();
                                       *result_count = count_of(e.results());
                                       return {};
@@ -150,10 +144,10 @@ bbsnap_status bbsnap_ingress_completion_result(const bbsnap_snapshot* snapshot, 
                                                const uint8_t** bytes, size_t* length, bbsnap_error** error) {
   return read_event<fb::Completion>(__func__, snapshot, index, error,
                                     [&](const Call& call, const fb::Completion& e) -> Status {
-                                      if (Status s = call.outs(bytes, length); !s) return s;
-                                      auto payload = call.at(e.results(), result, "result");
-                                      if (!payload) return std::move(payload).error();
-                                      put((*payload)->data(), bytes, length);
+                                      BBSNAP_RETURN_IF_ERROR(call.outs(bytes, length));
+                                      BBSNAP_ASSIGN_OR_RETURN(const auto* payload,
+                                                              call.at(e.results(), result, "result"));
+                                      put(payload->data(), bytes, length);
                                       return {};
                                     });
 }

@@ -17,7 +17,7 @@ template <typename T>
 bbsnap_status make(const char* function, T** out, bbsnap_error** error) {
   if (out) *out = nullptr;
   return run(function, error, [&](const Call& call) -> Status {
-    if (Status s = call.outs(out); !s) return s;
+    BBSNAP_RETURN_IF_ERROR(call.outs(out));
     *out = new T{};
     return {};
   });

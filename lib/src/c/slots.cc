@@ -39,17 +39,16 @@ extern "C" {
 bbsnap_status bbsnap_slot(const bbsnap_snapshot* snapshot, uint64_t site, uint64_t exec, bbsnap_slot_state* state,
                           const uint8_t** value, size_t* length, bbsnap_error** error) {
   return read(__func__, snapshot, error, [&](const Call& call, const Snapshot& s) -> Status {
-    if (Status st = call.outs(state, value, length); !st) return st;
-    Result<SlotLookup> slot = s.slot({site, exec});
-    if (!slot) return std::move(slot).error();
-    put_slot(*slot, state, value, length);
+    BBSNAP_RETURN_IF_ERROR(call.outs(state, value, length));
+    BBSNAP_ASSIGN_OR_RETURN(const SlotLookup slot, s.slot({site, exec}));
+    put_slot(slot, state, value, length);
     return {};
   });
 }
 
 bbsnap_status bbsnap_slot_chunk_count(const bbsnap_snapshot* snapshot, size_t* count, bbsnap_error** error) {
   return read(__func__, snapshot, error, [&](const Call& call, const Snapshot& s) -> Status {
-    if (Status st = call.outs(count); !st) return st;
+    BBSNAP_RETURN_IF_ERROR(call.outs(count));
     *count = s.slot_chunk_count();
     return {};
   });
@@ -58,10 +57,9 @@ bbsnap_status bbsnap_slot_chunk_count(const bbsnap_snapshot* snapshot, size_t* c
 bbsnap_status bbsnap_slot_chunk_slot_count(const bbsnap_snapshot* snapshot, size_t chunk, size_t* count,
                                            bbsnap_error** error) {
   return read(__func__, snapshot, error, [&](const Call& call, const Snapshot& s) -> Status {
-    if (Status st = call.outs(count); !st) return st;
-    Result<const bbsnap::fb::SlotChunk*> root = chunk_at(call, s, chunk);
-    if (!root) return std::move(root).error();
-    *count = bbsnap::c::count_of((*root)->slots());
+    BBSNAP_RETURN_IF_ERROR(call.outs(count));
+    BBSNAP_ASSIGN_OR_RETURN(const bbsnap::fb::SlotChunk* root, chunk_at(call, s, chunk));
+    *count = bbsnap::c::count_of(root->slots());
     return {};
   });
 }
@@ -70,16 +68,13 @@ bbsnap_status bbsnap_slot_chunk_slot(const bbsnap_snapshot* snapshot, size_t chu
                                      uint64_t* exec, bbsnap_slot_state* state, const uint8_t** value,
                                      size_t* length, bbsnap_error** error) {
   return read(__func__, snapshot, error, [&](const Call& call, const Snapshot& s) -> Status {
-    if (Status st = call.outs(site, exec, state, value, length); !st) return st;
-    Result<const bbsnap::fb::SlotChunk*> root = chunk_at(call, s, chunk);
-    if (!root) return std::move(root).error();
-    auto entry = call.at((*root)->slots(), index, "slot");
-    if (!entry) return std::move(entry).error();
-    Result<SlotLookup> slot = s.slot_value(static_cast<std::uint32_t>(chunk), **entry);
-    if (!slot) return std::move(slot).error();
-    *site = (*entry)->site();
-    *exec = (*entry)->exec();
-    put_slot(*slot, state, value, length);
+    BBSNAP_RETURN_IF_ERROR(call.outs(site, exec, state, value, length));
+    BBSNAP_ASSIGN_OR_RETURN(const bbsnap::fb::SlotChunk* root, chunk_at(call, s, chunk));
+    BBSNAP_ASSIGN_OR_RETURN(const auto* entry, call.at(root->slots(), index, "slot"));
+    BBSNAP_ASSIGN_OR_RETURN(const SlotLookup slot, s.slot_value(static_cast<std::uint32_t>(chunk), *entry));
+    *site = entry->site();
+    *exec = entry->exec();
+    put_slot(slot, state, value, length);
     return {};
   });
 }

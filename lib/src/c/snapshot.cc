@@ -23,10 +23,9 @@ bbsnap_status open_with(const char* function, const bbsnap_open_options* options
                         bbsnap_error** error, Open open) {
   if (out) *out = nullptr;
   return run(function, error, [&](const Call& call) -> Status {
-    if (Status s = call.outs(out); !s) return s;
-    Result<Snapshot> snapshot = open(call, options ? options->options : bbsnap::OpenOptions{});
-    if (!snapshot) return std::move(snapshot).error();
-    *out = new bbsnap_snapshot{std::move(*snapshot)};
+    BBSNAP_RETURN_IF_ERROR(call.outs(out));
+    BBSNAP_ASSIGN_OR_RETURN(Snapshot snapshot, open(call, options ? options->options : bbsnap::OpenOptions{}));
+    *out = new bbsnap_snapshot{std::move(snapshot)};
     return {};
   });
 }
@@ -48,7 +47,7 @@ bbsnap_status bbsnap_snapshot_open_bytes(const void* bytes, size_t length, const
                                          bbsnap_snapshot** out, bbsnap_error** error) {
   return open_with(__func__, options, out, error,
                    [&](const Call& call, const bbsnap::OpenOptions& o) -> Result<Snapshot> {
-                     if (Status s = call.input(bytes, length, "bytes"); !s) return std::move(s).error();
+                     BBSNAP_RETURN_IF_ERROR(call.input(bytes, length, "bytes"));
                      return Snapshot::from_bytes({static_cast<const std::uint8_t*>(bytes), length}, o);
                    });
 }
@@ -57,7 +56,7 @@ void bbsnap_snapshot_free(bbsnap_snapshot* snapshot) { delete snapshot; }
 
 bbsnap_status bbsnap_snapshot_load(const bbsnap_snapshot* snapshot, int* load, bbsnap_error** error) {
   return read(__func__, snapshot, error, [&](const Call& call, const Snapshot& s) -> Status {
-    if (Status st = call.outs(load); !st) return st;
+    BBSNAP_RETURN_IF_ERROR(call.outs(load));
     *load = s.load() == bbsnap::Load::map ? BBSNAP_LOAD_MAP : BBSNAP_LOAD_READ;
     return {};
   });
@@ -66,7 +65,7 @@ bbsnap_status bbsnap_snapshot_load(const bbsnap_snapshot* snapshot, int* load, b
 bbsnap_status bbsnap_snapshot_spec_version(const bbsnap_snapshot* snapshot, uint32_t* spec_version,
                                            bbsnap_error** error) {
   return read(__func__, snapshot, error, [&](const Call& call, const Snapshot& s) -> Status {
-    if (Status st = call.outs(spec_version); !st) return st;
+    BBSNAP_RETURN_IF_ERROR(call.outs(spec_version));
     *spec_version = s.spec_version();
     return {};
   });
@@ -75,7 +74,7 @@ bbsnap_status bbsnap_snapshot_spec_version(const bbsnap_snapshot* snapshot, uint
 bbsnap_status bbsnap_snapshot_format_version(const bbsnap_snapshot* snapshot, uint32_t* format_version,
                                              bbsnap_error** error) {
   return read(__func__, snapshot, error, [&](const Call& call, const Snapshot& s) -> Status {
-    if (Status st = call.outs(format_version); !st) return st;
+    BBSNAP_RETURN_IF_ERROR(call.outs(format_version));
     *format_version = s.header().format_version;
     return {};
   });
@@ -84,7 +83,7 @@ bbsnap_status bbsnap_snapshot_format_version(const bbsnap_snapshot* snapshot, ui
 bbsnap_status bbsnap_snapshot_bytes(const bbsnap_snapshot* snapshot, const uint8_t** bytes, size_t* length,
                                     bbsnap_error** error) {
   return read(__func__, snapshot, error, [&](const Call& call, const Snapshot& s) -> Status {
-    if (Status st = call.outs(bytes, length); !st) return st;
+    BBSNAP_RETURN_IF_ERROR(call.outs(bytes, length));
     bbsnap::c::put(s.bytes(), bytes, length);
     return {};
   });
@@ -92,7 +91,7 @@ bbsnap_status bbsnap_snapshot_bytes(const bbsnap_snapshot* snapshot, const uint8
 
 bbsnap_status bbsnap_snapshot_section_count(const bbsnap_snapshot* snapshot, size_t* count, bbsnap_error** error) {
   return read(__func__, snapshot, error, [&](const Call& call, const Snapshot& s) -> Status {
-    if (Status st = call.outs(count); !st) return st;
+    BBSNAP_RETURN_IF_ERROR(call.outs(count));
     *count = s.sections().size();
     return {};
   });
@@ -102,7 +101,7 @@ bbsnap_status bbsnap_snapshot_section(const bbsnap_snapshot* snapshot, size_t in
                                       uint32_t* flags, uint64_t* offset, uint64_t* length,
                                       uint64_t* payload_length, uint64_t* checksum, bbsnap_error** error) {
   return read(__func__, snapshot, error, [&](const Call& call, const Snapshot& s) -> Status {
-    if (Status st = call.outs(kind, flags, offset, length, payload_length, checksum); !st) return st;
+    BBSNAP_RETURN_IF_ERROR(call.outs(kind, flags, offset, length, payload_length, checksum));
     if (index >= s.sections().size()) return call.out_of_range("section", index, s.sections().size());
     const bbsnap::format::SectionEntry& entry = s.sections()[index];
     *kind = entry.kind;

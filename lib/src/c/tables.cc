@@ -54,11 +54,11 @@ bbsnap_status bbsnap_frontier_get(const bbsnap_snapshot* snapshot, size_t index,
                                   bbsnap_error** error) {
   return read_section<&Snapshot::frontier>(__func__, snapshot, error,
                                            [&](const Call& call, const fb::Frontier& f) -> Status {
-                                             if (Status s = call.outs(first, second); !s) return s;
-                                             auto item = call.at(f.items(), index, "frontier item");
-                                             if (!item) return std::move(item).error();
-                                             *first = (*item)->first();
-                                             *second = (*item)->second();
+                                             BBSNAP_RETURN_IF_ERROR(call.outs(first, second));
+                                             BBSNAP_ASSIGN_OR_RETURN(const auto* item,
+                                                                     call.at(f.items(), index, "frontier item"));
+                                             *first = item->first();
+                                             *second = item->second();
                                              return {};
                                            });
 }
@@ -77,12 +77,11 @@ bbsnap_status bbsnap_pending_async_get(const bbsnap_snapshot* snapshot, size_t i
   const PendingAsyncOut out{op_ref, exec_id, output_sites, output_site_count, has_deadline, deadline_ns};
   return read_section<&Snapshot::pending_async_table>(
       __func__, snapshot, error, [&](const Call& call, const fb::PendingAsyncTable& t) -> Status {
-        if (Status s = call.outs(command_id); !s) return s;
-        if (Status s = out.check(call); !s) return s;
-        auto entry = call.at(t.entries(), index, "pending_async entry");
-        if (!entry) return std::move(entry).error();
-        *command_id = (*entry)->command_id();
-        out.put_entry(**entry);
+        BBSNAP_RETURN_IF_ERROR(call.outs(command_id));
+        BBSNAP_RETURN_IF_ERROR(out.check(call));
+        BBSNAP_ASSIGN_OR_RETURN(const auto* entry, call.at(t.entries(), index, "pending_async entry"));
+        *command_id = entry->command_id();
+        out.put_entry(*entry);
         return {};
       });
 }
@@ -93,12 +92,11 @@ bbsnap_status bbsnap_pending_async(const bbsnap_snapshot* snapshot, uint64_t com
                                    bbsnap_error** error) {
   const PendingAsyncOut out{op_ref, exec_id, output_sites, output_site_count, has_deadline, deadline_ns};
   return read(__func__, snapshot, error, [&](const Call& call, const Snapshot& s) -> Status {
-    if (Status st = call.outs(found); !st) return st;
-    if (Status st = out.check(call); !st) return st;
-    Result<const fb::PendingAsyncEntry*> entry = s.pending_async(command_id);
-    if (!entry) return std::move(entry).error();
-    *found = *entry != nullptr;
-    if (*entry) out.put_entry(**entry);
+    BBSNAP_RETURN_IF_ERROR(call.outs(found));
+    BBSNAP_RETURN_IF_ERROR(out.check(call));
+    BBSNAP_ASSIGN_OR_RETURN(const fb::PendingAsyncEntry* entry, s.pending_async(command_id));
+    *found = entry != nullptr;
+    if (entry) out.put_entry(*entry);
     return {};
   });
 }
@@ -114,11 +112,10 @@ bbsnap_status bbsnap_execution_state_get(const bbsnap_snapshot* snapshot, size_t
                                          uint32_t* outputs_written, bbsnap_error** error) {
   return read_section<&Snapshot::execution_state_table>(
       __func__, snapshot, error, [&](const Call& call, const fb::ExecutionStateTable& t) -> Status {
-        if (Status s = call.outs(exec_id, outputs_written); !s) return s;
-        auto entry = call.at(t.entries(), index, "execution_state entry");
-        if (!entry) return std::move(entry).error();
-        *exec_id = (*entry)->exec_id();
-        *outputs_written = (*entry)->outputs_written();
+        BBSNAP_RETURN_IF_ERROR(call.outs(exec_id, outputs_written));
+        BBSNAP_ASSIGN_OR_RETURN(const auto* entry, call.at(t.entries(), index, "execution_state entry"));
+        *exec_id = entry->exec_id();
+        *outputs_written = entry->outputs_written();
         return {};
       });
 }
@@ -126,11 +123,10 @@ bbsnap_status bbsnap_execution_state_get(const bbsnap_snapshot* snapshot, size_t
 bbsnap_status bbsnap_execution_state(const bbsnap_snapshot* snapshot, uint64_t exec_id, bool* found,
                                      uint32_t* outputs_written, bbsnap_error** error) {
   return read(__func__, snapshot, error, [&](const Call& call, const Snapshot& s) -> Status {
-    if (Status st = call.outs(found, outputs_written); !st) return st;
-    Result<std::optional<std::uint32_t>> entry = s.execution_state(exec_id);
-    if (!entry) return std::move(entry).error();
-    *found = entry->has_value();
-    if (*entry) *outputs_written = **entry;
+    BBSNAP_RETURN_IF_ERROR(call.outs(found, outputs_written));
+    BBSNAP_ASSIGN_OR_RETURN(const std::optional<std::uint32_t> entry, s.execution_state(exec_id));
+    *found = entry.has_value();
+    if (entry) *outputs_written = *entry;
     return {};
   });
 }
@@ -144,25 +140,23 @@ bbsnap_status bbsnap_wire_states_count(const bbsnap_snapshot* snapshot, size_t* 
 
 bbsnap_status bbsnap_wire_states_get(const bbsnap_snapshot* snapshot, size_t index, uint32_t* component,
                                      const uint8_t** bytes, size_t* length, bbsnap_error** error) {
-  return read_section<&Snapshot::wire_states>(__func__, snapshot, error,
-                                              [&](const Call& call, const fb::WireStates& w) -> Status {
-                                                if (Status s = call.outs(component, bytes, length); !s) return s;
-                                                auto entry = call.at(w.entries(), index, "wire_states entry");
-                                                if (!entry) return std::move(entry).error();
-                                                *component = (*entry)->component();
-                                                put((*entry)->bytes(), bytes, length);
-                                                return {};
-                                              });
+  return read_section<&Snapshot::wire_states>(
+      __func__, snapshot, error, [&](const Call& call, const fb::WireStates& w) -> Status {
+        BBSNAP_RETURN_IF_ERROR(call.outs(component, bytes, length));
+        BBSNAP_ASSIGN_OR_RETURN(const auto* entry, call.at(w.entries(), index, "wire_states entry"));
+        *component = entry->component();
+        put(entry->bytes(), bytes, length);
+        return {};
+      });
 }
 
 bbsnap_status bbsnap_wire_state(const bbsnap_snapshot* snapshot, uint32_t component, bool* found,
                                 const uint8_t** bytes, size_t* length, bbsnap_error** error) {
   return read(__func__, snapshot, error, [&](const Call& call, const Snapshot& s) -> Status {
-    if (Status st = call.outs(found, bytes, length); !st) return st;
-    Result<std::optional<std::span<const std::uint8_t>>> entry = s.wire_state(component);
-    if (!entry) return std::move(entry).error();
-    *found = entry->has_value();
-    if (*entry) put(**entry, bytes, length);
+    BBSNAP_RETURN_IF_ERROR(call.outs(found, bytes, length));
+    BBSNAP_ASSIGN_OR_RETURN(const std::optional<std::span<const std::uint8_t>> entry, s.wire_state(component));
+    *found = entry.has_value();
+    if (entry) put(*entry, bytes, length);
     return {};
   });
 }
@@ -178,11 +172,10 @@ bbsnap_status bbsnap_pending_completions_get(const bbsnap_snapshot* snapshot, si
                                              size_t* result_count, bbsnap_error** error) {
   return read_section<&Snapshot::pending_completions>(
       __func__, snapshot, error, [&](const Call& call, const fb::PendingCompletions& p) -> Status {
-        if (Status s = call.outs(cmd_id, result_count); !s) return s;
-        auto entry = call.at(p.entries(), index, "pending completion");
-        if (!entry) return std::move(entry).error();
-        *cmd_id = (*entry)->cmd_id();
-        *result_count = count_of((*entry)->results());
+        BBSNAP_RETURN_IF_ERROR(call.outs(cmd_id, result_count));
+        BBSNAP_ASSIGN_OR_RETURN(const auto* entry, call.at(p.entries(), index, "pending completion"));
+        *cmd_id = entry->cmd_id();
+        *result_count = count_of(entry->results());
         return {};
       });
 }
@@ -192,13 +185,11 @@ bbsnap_status bbsnap_pending_completions_result(const bbsnap_snapshot* snapshot,
                                                 size_t* length, bbsnap_error** error) {
   return read_section<&Snapshot::pending_completions>(
       __func__, snapshot, error, [&](const Call& call, const fb::PendingCompletions& p) -> Status {
-        if (Status s = call.outs(name, name_length, bytes, length); !s) return s;
-        auto entry = call.at(p.entries(), index, "pending completion");
-        if (!entry) return std::move(entry).error();
-        auto named = call.at((*entry)->results(), result, "result");
-        if (!named) return std::move(named).error();
-        put((*named)->name(), name, name_length);
-        put((*named)->data(), bytes, length);
+        BBSNAP_RETURN_IF_ERROR(call.outs(name, name_length, bytes, length));
+        BBSNAP_ASSIGN_OR_RETURN(const auto* entry, call.at(p.entries(), index, "pending completion"));
+        BBSNAP_ASSIGN_OR_RETURN(const auto* named, call.at(entry->results(), result, "result"));
+        put(named->name(), name, name_length);
+        put(named->data(), bytes, length);
         return {};
       });
 }

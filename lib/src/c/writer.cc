@@ -22,14 +22,14 @@ bbsnap_status bbsnap_writer_create(const char* path, const bbsnap_write_options*
                                    bbsnap_error** error) {
   if (out) *out = nullptr;
   return run(__func__, error, [&](const Call& call) -> Status {
-    if (Status s = call.outs(out); !s) return s;
+    BBSNAP_RETURN_IF_ERROR(call.outs(out));
     if (!path) return call.invalid("the path is NULL");
     // Allocated first: running out of memory after the temporary file
     // exists would leave it behind.
     auto made = std::make_unique<bbsnap_writer>();
-    Result<SnapshotWriter> writer = SnapshotWriter::create(path, options ? options->options : bbsnap::WriteOptions{});
-    if (!writer) return std::move(writer).error();
-    made->destination.emplace<SnapshotWriter>(std::move(*writer));
+    BBSNAP_ASSIGN_OR_RETURN(SnapshotWriter writer,
+                            SnapshotWriter::create(path, options ? options->options : bbsnap::WriteOptions{}));
+    made->destination.emplace<SnapshotWriter>(std::move(writer));
     *out = made.release();
     return {};
   });
@@ -61,7 +61,7 @@ bbsnap_status bbsnap_writer_abort(bbsnap_writer* writer, bbsnap_error** error) {
 bbsnap_status bbsnap_writer_add_slot(bbsnap_writer* writer, uint64_t site, uint64_t exec, const void* value,
                                      size_t length, bbsnap_error** error) {
   return write(__func__, writer, error, [&](const Call& call, bbsnap_writer& w) -> Status {
-    if (Status s = call.input(value, length, "value"); !s) return s;
+    BBSNAP_RETURN_IF_ERROR(call.input(value, length, "value"));
     const std::span<const std::uint8_t> bytes(static_cast<const std::uint8_t*>(value), length);
     return w.add_slot({site, exec}, bytes);
   });

@@ -39,7 +39,7 @@ struct Input {
 };
 Status check_inputs(const Call& call, std::initializer_list<Input> inputs) {
   for (const Input& input : inputs) {
-    if (Status s = call.input(input.data, input.length, input.name); !s) return s;
+    BBSNAP_RETURN_IF_ERROR(call.input(input.data, input.length, input.name));
   }
   return {};
 }
@@ -78,7 +78,7 @@ bbsnap_status bbsnap_writer_add_pending_async(bbsnap_writer* writer, uint64_t co
                                               size_t output_site_count, bool has_deadline, uint64_t deadline_ns,
                                               bbsnap_error** error) {
   return field(__func__, writer, error, [&](const Call& call, TransientSnapshot& state) -> Status {
-    if (Status s = call.input(output_sites, output_site_count, "output_sites"); !s) return s;
+    BBSNAP_RETURN_IF_ERROR(call.input(output_sites, output_site_count, "output_sites"));
     bbsnap::PendingAsync entry{op_ref, exec_id, {}, std::nullopt};
     if (output_site_count) entry.output_sites.assign(output_sites, output_sites + output_site_count);
     if (has_deadline) entry.deadline_ns = deadline_ns;
@@ -100,7 +100,7 @@ bbsnap_status bbsnap_writer_add_execution_state(bbsnap_writer* writer, uint64_t 
 bbsnap_status bbsnap_writer_add_counter(bbsnap_writer* writer, const char* name, size_t name_length,
                                         uint64_t value, bbsnap_error** error) {
   return field(__func__, writer, error, [&](const Call& call, TransientSnapshot& state) -> Status {
-    if (Status s = call.input(name, name_length, "name"); !s) return s;
+    BBSNAP_RETURN_IF_ERROR(call.input(name, name_length, "name"));
     return insert_new(call, state.framework.counters, text_of(name, name_length), value,
                       "a counter of this name");
   });
@@ -109,7 +109,7 @@ bbsnap_status bbsnap_writer_add_counter(bbsnap_writer* writer, const char* name,
 bbsnap_status bbsnap_writer_add_fired_phase(bbsnap_writer* writer, const char* phase, size_t length,
                                             bbsnap_error** error) {
   return field(__func__, writer, error, [&](const Call& call, TransientSnapshot& state) -> Status {
-    if (Status s = call.input(phase, length, "phase"); !s) return s;
+    BBSNAP_RETURN_IF_ERROR(call.input(phase, length, "phase"));
     state.framework.fired_phases.push_back(text_of(phase, length));
     return {};
   });
@@ -119,7 +119,7 @@ bbsnap_status bbsnap_writer_add_address_book_entry(bbsnap_writer* writer, const 
                                                    size_t peer_id_length, uint64_t ref_count,
                                                    bbsnap_error** error) {
   return field(__func__, writer, error, [&](const Call& call, TransientSnapshot& state) -> Status {
-    if (Status s = call.input(peer_id, peer_id_length, "peer_id"); !s) return s;
+    BBSNAP_RETURN_IF_ERROR(call.input(peer_id, peer_id_length, "peer_id"));
     state.framework.address_book.push_back({bytes_of(peer_id, peer_id_length), {}, ref_count});
     return {};
   });
@@ -128,7 +128,7 @@ bbsnap_status bbsnap_writer_add_address_book_entry(bbsnap_writer* writer, const 
 bbsnap_status bbsnap_writer_add_address(bbsnap_writer* writer, const void* address, size_t length,
                                         bbsnap_error** error) {
   return field(__func__, writer, error, [&](const Call& call, TransientSnapshot& state) -> Status {
-    if (Status s = call.input(address, length, "address"); !s) return s;
+    BBSNAP_RETURN_IF_ERROR(call.input(address, length, "address"));
     if (state.framework.address_book.empty()) return call.invalid("no address_book entry was added");
     state.framework.address_book.back().addresses.push_back(bytes_of(address, length));
     return {};
@@ -138,7 +138,7 @@ bbsnap_status bbsnap_writer_add_address(bbsnap_writer* writer, const void* addre
 bbsnap_status bbsnap_writer_add_blocklist_peer(bbsnap_writer* writer, const void* peer, size_t length,
                                                bbsnap_error** error) {
   return field(__func__, writer, error, [&](const Call& call, TransientSnapshot& state) -> Status {
-    if (Status s = call.input(peer, length, "peer"); !s) return s;
+    BBSNAP_RETURN_IF_ERROR(call.input(peer, length, "peer"));
     state.framework.peer_governor.blocklist.push_back(bytes_of(peer, length));
     return {};
   });
@@ -155,7 +155,7 @@ bbsnap_status bbsnap_writer_enable_allowlist(bbsnap_writer* writer, bbsnap_error
 bbsnap_status bbsnap_writer_add_allowlist_peer(bbsnap_writer* writer, const void* peer, size_t length,
                                                bbsnap_error** error) {
   return field(__func__, writer, error, [&](const Call& call, TransientSnapshot& state) -> Status {
-    if (Status s = call.input(peer, length, "peer"); !s) return s;
+    BBSNAP_RETURN_IF_ERROR(call.input(peer, length, "peer"));
     auto& allowlist = state.framework.peer_governor.allowlist;
     Bytes copy = bytes_of(peer, length);
     if (!allowlist) allowlist.emplace();
@@ -168,7 +168,7 @@ bbsnap_status bbsnap_writer_add_health(bbsnap_writer* writer, const void* peer, 
                                        uint32_t consecutive_failures, uint64_t last_event_ns, bool down,
                                        bbsnap_error** error) {
   return field(__func__, writer, error, [&](const Call& call, TransientSnapshot& state) -> Status {
-    if (Status s = call.input(peer, peer_length, "peer"); !s) return s;
+    BBSNAP_RETURN_IF_ERROR(call.input(peer, peer_length, "peer"));
     state.framework.peer_governor.health.push_back(
         {bytes_of(peer, peer_length), consecutive_failures, last_event_ns, down});
     return {};
@@ -179,7 +179,7 @@ bbsnap_status bbsnap_writer_add_backoff_entry(bbsnap_writer* writer, const void*
                                               uint32_t attempts, uint64_t last_attempt_ns, uint64_t next_retry_ns,
                                               bbsnap_error** error) {
   return field(__func__, writer, error, [&](const Call& call, TransientSnapshot& state) -> Status {
-    if (Status s = call.input(peer, peer_length, "peer"); !s) return s;
+    BBSNAP_RETURN_IF_ERROR(call.input(peer, peer_length, "peer"));
     state.framework.backoff_table.push_back({bytes_of(peer, peer_length), attempts, last_attempt_ns, next_retry_ns});
     return {};
   });
@@ -188,7 +188,7 @@ bbsnap_status bbsnap_writer_add_backoff_entry(bbsnap_writer* writer, const void*
 bbsnap_status bbsnap_writer_add_pending_outbound(bbsnap_writer* writer, const void* envelope_bytes, size_t length,
                                                  bool redelivered, bbsnap_error** error) {
   return field(__func__, writer, error, [&](const Call& call, TransientSnapshot& state) -> Status {
-    if (Status s = call.input(envelope_bytes, length, "envelope_bytes"); !s) return s;
+    BBSNAP_RETURN_IF_ERROR(call.input(envelope_bytes, length, "envelope_bytes"));
     state.framework.pending_outbound.push_back({bytes_of(envelope_bytes, length), redelivered});
     return {};
   });
@@ -205,7 +205,7 @@ bbsnap_status bbsnap_writer_set_failure_threshold(bbsnap_writer* writer, uint32_
 bbsnap_status bbsnap_writer_set_peer_id_bytes(bbsnap_writer* writer, const void* bytes, size_t length,
                                               bbsnap_error** error) {
   return field(__func__, writer, error, [&](const Call& call, TransientSnapshot& state) -> Status {
-    if (Status s = call.input(bytes, length, "bytes"); !s) return s;
+    BBSNAP_RETURN_IF_ERROR(call.input(bytes, length, "bytes"));
     state.framework.peer_id_bytes = bytes_of(bytes, length);
     return {};
   });
@@ -239,10 +239,8 @@ bbsnap_status bbsnap_writer_add_event_subscription(bbsnap_writer* writer, const 
                                                    size_t event_kind_length, const uint64_t* subscribers,
                                                    size_t subscriber_count, bbsnap_error** error) {
   return field(__func__, writer, error, [&](const Call& call, TransientSnapshot& state) -> Status {
-    if (Status s = check_inputs(call, {{"event_kind", event_kind, event_kind_length},
-                                       {"subscribers", subscribers, subscriber_count}}); !s) {
-      return s;
-    }
+    BBSNAP_RETURN_IF_ERROR(check_inputs(call, {{"event_kind", event_kind, event_kind_length},
+                                               {"subscribers", subscribers, subscriber_count}}));
     std::vector<std::uint64_t> ids;
     if (subscriber_count) ids.assign(subscribers, subscribers + subscriber_count);
     return insert_new(call, state.bus.event_subscriptions, text_of(event_kind, event_kind_length), std::move(ids),
@@ -255,7 +253,7 @@ bbsnap_status bbsnap_writer_add_event_subscription(bbsnap_writer* writer, const 
 bbsnap_status bbsnap_writer_add_ingress_envelope(bbsnap_writer* writer, const void* bytes, size_t length,
                                                  bbsnap_error** error) {
   return field(__func__, writer, error, [&](const Call& call, TransientSnapshot& state) -> Status {
-    if (Status s = call.input(bytes, length, "bytes"); !s) return s;
+    BBSNAP_RETURN_IF_ERROR(call.input(bytes, length, "bytes"));
     state.ingress.emplace_back(bbsnap::EnvelopeEvent{bytes_of(bytes, length)});
     return {};
   });
@@ -266,12 +264,9 @@ bbsnap_status bbsnap_writer_add_ingress_app_event(bbsnap_writer* writer, const c
                                                   size_t input_name_length, const void* value_bytes,
                                                   size_t value_length, bbsnap_error** error) {
   return field(__func__, writer, error, [&](const Call& call, TransientSnapshot& state) -> Status {
-    if (Status s = check_inputs(call, {{"module_name", module_name, module_name_length},
-                                       {"input_name", input_name, input_name_length},
-                                       {"value_bytes", value_bytes, value_length}});
-        !s) {
-      return s;
-    }
+    BBSNAP_RETURN_IF_ERROR(check_inputs(call, {{"module_name", module_name, module_name_length},
+                                               {"input_name", input_name, input_name_length},
+                                               {"value_bytes", value_bytes, value_length}}));
     state.ingress.emplace_back(bbsnap::AppEvent{text_of(module_name, module_name_length),
                                                 text_of(input_name, input_name_length),
                                                 bytes_of(value_bytes, value_length)});
@@ -282,7 +277,7 @@ bbsnap_status bbsnap_writer_add_ingress_app_event(bbsnap_writer* writer, const c
 bbsnap_status bbsnap_writer_add_ingress_invoke(bbsnap_writer* writer, const char* module_name,
                                                size_t module_name_length, bbsnap_error** error) {
   return field(__func__, writer, error, [&](const Call& call, TransientSnapshot& state) -> Status {
-    if (Status s = call.input(module_name, module_name_length, "module_name"); !s) return s;
+    BBSNAP_RETURN_IF_ERROR(call.input(module_name, module_name_length, "module_name"));
     state.ingress.emplace_back(bbsnap::InvokeEvent{text_of(module_name, module_name_length), {}});
     return {};
   });
@@ -291,7 +286,7 @@ bbsnap_status bbsnap_writer_add_ingress_invoke(bbsnap_writer* writer, const char
 bbsnap_status bbsnap_writer_add_ingress_invoke_input(bbsnap_writer* writer, const char* name, size_t name_length,
                                                      const void* bytes, size_t length, bbsnap_error** error) {
   return field(__func__, writer, error, [&](const Call& call, TransientSnapshot& state) -> Status {
-    if (Status s = check_inputs(call, {{"name", name, name_length}, {"bytes", bytes, length}}); !s) return s;
+    BBSNAP_RETURN_IF_ERROR(check_inputs(call, {{"name", name, name_length}, {"bytes", bytes, length}}));
     bbsnap::InvokeEvent* invoke = last_event<bbsnap::InvokeEvent>(state);
     if (!invoke) return call.invalid("the ingress event added last is not an Invoke");
     invoke->inputs.emplace_back(text_of(name, name_length), bytes_of(bytes, length));
@@ -316,7 +311,7 @@ bbsnap_status bbsnap_writer_add_ingress_completion(bbsnap_writer* writer, uint64
 bbsnap_status bbsnap_writer_add_ingress_completion_result(bbsnap_writer* writer, const void* bytes, size_t length,
                                                           bbsnap_error** error) {
   return field(__func__, writer, error, [&](const Call& call, TransientSnapshot& state) -> Status {
-    if (Status s = call.input(bytes, length, "bytes"); !s) return s;
+    BBSNAP_RETURN_IF_ERROR(call.input(bytes, length, "bytes"));
     bbsnap::CompletionEvent* completion = last_event<bbsnap::CompletionEvent>(state);
     if (!completion) return call.invalid("the ingress event added last is not a Completion");
     completion->results.push_back(bytes_of(bytes, length));
@@ -329,7 +324,7 @@ bbsnap_status bbsnap_writer_add_ingress_completion_result(bbsnap_writer* writer,
 bbsnap_status bbsnap_writer_add_wire_state(bbsnap_writer* writer, uint32_t component, const void* bytes,
                                            size_t length, bbsnap_error** error) {
   return field(__func__, writer, error, [&](const Call& call, TransientSnapshot& state) -> Status {
-    if (Status s = call.input(bytes, length, "bytes"); !s) return s;
+    BBSNAP_RETURN_IF_ERROR(call.input(bytes, length, "bytes"));
     return insert_new(call, state.wire_states, component, bytes_of(bytes, length),
                       "the wire state of component " + std::to_string(component));
   });
@@ -346,7 +341,7 @@ bbsnap_status bbsnap_writer_add_pending_completion_result(bbsnap_writer* writer,
                                                           size_t name_length, const void* bytes, size_t length,
                                                           bbsnap_error** error) {
   return field(__func__, writer, error, [&](const Call& call, TransientSnapshot& state) -> Status {
-    if (Status s = check_inputs(call, {{"name", name, name_length}, {"bytes", bytes, length}}); !s) return s;
+    BBSNAP_RETURN_IF_ERROR(check_inputs(call, {{"name", name, name_length}, {"bytes", bytes, length}}));
     if (state.pending_completions.empty()) return call.invalid("no pending completion was added");
     state.pending_completions.back().results.emplace_back(text_of(name, name_length), bytes_of(bytes, length));
     return {};

@@ -80,10 +80,9 @@ struct CheckpointWriter::Impl {
   }
 
   Result<PruneReport> prune(std::uint32_t keep) {
-    if (Status s = check_keep(keep); !s) return std::move(s).error();
-    Result<std::vector<Generation>> generations = list_generations(dir);
-    if (!generations) return std::move(generations).error();
-    return retain(*generations, keep, /*trust_known=*/false);
+    BBSNAP_RETURN_IF_ERROR(check_keep(keep));
+    BBSNAP_ASSIGN_OR_RETURN(const std::vector<Generation> generations, list_generations(dir));
+    return retain(generations, keep, /*trust_known=*/false);
   }
 
   // Retention over `generations` (newest first). With `trust_known` (a
@@ -108,10 +107,9 @@ struct CheckpointWriter::Impl {
     if (report.intact_kept < keep) return report;  // too few intact ones: keep everything
     for (std::size_t i = generations.size(); i-- > kept;) {
       const Generation& g = generations[i];
-      Result<Removal> removal = remove(g.path);
-      if (!removal) return std::move(removal).error();
-      if (*removal == Removal::removed) report.removed.push_back(g);
-      if (*removal == Removal::not_ours) report.not_ours.push_back(g);
+      BBSNAP_ASSIGN_OR_RETURN(const Removal removal, remove(g.path));
+      if (removal == Removal::removed) report.removed.push_back(g);
+      if (removal == Removal::not_ours) report.not_ours.push_back(g);
     }
     return report;
   }
@@ -155,9 +153,8 @@ struct CheckpointWriter::Impl {
     std::vector<Generation> listing;  // newest first
   };
   Result<Next> next_generation() const {
-    Result<std::vector<Generation>> generations = list_generations(dir);
-    if (!generations) return std::move(generations).error();
-    const std::uint64_t newest = generations->empty() ? 0 : generations->front().number;
+    BBSNAP_ASSIGN_OR_RETURN(std::vector<Generation> generations, list_generations(dir));
+    const std::uint64_t newest = generations.empty() ? 0 : generations.front().number;
     if (newest == std::numeric_limits<std::uint64_t>::max()) {
       return Error::of(ErrorCode::limit_exceeded, "generation 18446744073709551615 exists in " + dir +
                                                       ": no number is left for the next one");
@@ -165,7 +162,7 @@ struct CheckpointWriter::Impl {
     Next next;
     next.generation.number = newest + 1;
     next.generation.path = dir + "/" + generation_file_name(next.generation.number);
-    next.listing = std::move(generations).value();
+    next.listing = std::move(generations);
     return next;
   }
 
@@ -210,11 +207,10 @@ struct CheckpointWriter::Impl {
   }
 
   Result<CommitReport> commit(const TransientSnapshot& state) {
-    if (Status s = refuse_while_in_progress("commit"); !s) return std::move(s).error();
-    Result<Next> next = next_generation();
-    if (!next) return std::move(next).error();
-    if (Status s = write_snapshot(next->generation.path, state, options.write); !s) return std::move(s).error();
-    return committed(std::move(next).value());
+    BBSNAP_RETURN_IF_ERROR(refuse_while_in_progress("commit"));
+    BBSNAP_ASSIGN_OR_RETURN(Next next, next_generation());
+    BBSNAP_RETURN_IF_ERROR(write_snapshot(next.generation.path, state, options.write));
+    return committed(std::move(next));
   }
 };
 
@@ -235,7 +231,7 @@ CheckpointWriter::~CheckpointWriter() = default;
 
 Result<CheckpointWriter> CheckpointWriter::open(const std::string& dir, const CheckpointOptions& options) {
   return guarded("CheckpointWriter::open", [&]() -> Result<CheckpointWriter> {
-    if (Status s = check_keep(options.keep); !s) return std::move(s).error();
+    BBSNAP_RETURN_IF_ERROR(check_keep(options.keep));
     if (options.retention != Retention::table && options.retention != Retention::full) {
       return Error::of(ErrorCode::invalid_argument,
                        "retention is " + std::to_string(static_cast<unsigned>(options.retention)) + ", not table or full");
@@ -243,7 +239,7 @@ Result<CheckpointWriter> CheckpointWriter::open(const std::string& dir, const Ch
     auto impl = std::make_unique<Impl>();
     impl->dir = dir;
     impl->options = options;
-    if (Status s = impl->lock(); !s) return std::move(s).error();
+    BBSNAP_RETURN_IF_ERROR(impl->lock());
     return CheckpointWriter(std::move(impl));
   });
 }
@@ -260,15 +256,13 @@ Result<CommitReport> CheckpointWriter::commit(const TransientSnapshot& state) {
 Result<GenerationWriter> CheckpointWriter::begin() {
   return guarded("CheckpointWriter::begin", [&]() -> Result<GenerationWriter> {
     if (!impl_) return Error::of(ErrorCode::invalid_argument, "begin on a moved-from CheckpointWriter");
-    if (Status s = impl_->refuse_while_in_progress("begin"); !s) return std::move(s).error();
-    Result<Impl::Next> next = impl_->next_generation();
-    if (!next) return std::move(next).error();
-    Result<SnapshotWriter> writer = SnapshotWriter::create(next->generation.path, impl_->options.write);
-    if (!writer) return std::move(writer).error();
+    BBSNAP_RETURN_IF_ERROR(impl_->refuse_while_in_progress("begin"));
+    BBSNAP_ASSIGN_OR_RETURN(Impl::Next next, impl_->next_generation());
+    BBSNAP_ASSIGN_OR_RETURN(SnapshotWriter writer, SnapshotWriter::create(next.generation.path, impl_->options.write));
     // Any object will do: only its identity and its lifetime matter.
     std::shared_ptr<const void> ticket = std::make_shared<const char>('\0');
     impl_->in_progress = ticket;
-    return GenerationWriter(std::move(ticket), std::move(writer).value(), std::move(next->generation));
+    return GenerationWriter(std::move(ticket), std::move(writer), std::move(next.generation));
   });
 }
 
@@ -282,7 +276,7 @@ Result<CommitReport> CheckpointWriter::commit(GenerationWriter& generation, cons
     // Spent whatever the result, as SnapshotWriter::finish is: `finishing`
     // holds the ticket until the generation is committed or has failed.
     GenerationWriter finishing = std::move(generation);
-    if (Status s = finishing.writer_.finish(rest); !s) return std::move(s).error();
+    BBSNAP_RETURN_IF_ERROR(finishing.writer_.finish(rest));
     return impl_->committed_streamed(std::move(finishing.generation_));
   });
 }

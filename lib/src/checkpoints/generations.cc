@@ -83,11 +83,10 @@ Result<std::optional<RestoredGeneration>> restore_newest(const std::string& dir,
   return guarded("restore_newest", [&]() -> Result<std::optional<RestoredGeneration>> {
     std::vector<SkippedGeneration> skipped;
     for (int round = 1;; ++round) {
-      Result<std::vector<Generation>> generations = list(dir);
-      if (!generations) return std::move(generations).error();
-      if (generations->empty()) return std::optional<RestoredGeneration>{};
+      BBSNAP_ASSIGN_OR_RETURN(const std::vector<Generation> generations, list(dir));
+      if (generations.empty()) return std::optional<RestoredGeneration>{};
       bool vanished = false;
-      std::optional<RestoredGeneration> restored = restore_from(*generations, options, skipped, vanished);
+      std::optional<RestoredGeneration> restored = restore_from(generations, options, skipped, vanished);
       if (restored) return std::optional<RestoredGeneration>(std::move(restored));
       if (vanished && round < kListingRounds) continue;
       if (skipped.empty()) {

@@ -15,11 +15,11 @@ Status spent() { return Error::of(ErrorCode::invalid_argument, "this file failed
 
 Result<AtomicFile> AtomicFile::create(const std::string& path, const AtomicFileOptions& options) {
   return guarded("creating a file", [&]() -> Result<AtomicFile> {
-    if (Status s = check_file_mode(options.file_mode); !s) return std::move(s).error();
+    BBSNAP_RETURN_IF_ERROR(check_file_mode(options.file_mode));
     const FileOps& ops = options.file_ops ? *options.file_ops : posix_file_ops();
-    Result<std::unique_ptr<AtomicFileSink>> sink = AtomicFileSink::create(path, ops, options.durable, options.file_mode);
-    if (!sink) return std::move(sink).error();
-    return AtomicFile(std::move(*sink));
+    BBSNAP_ASSIGN_OR_RETURN(std::unique_ptr<AtomicFileSink> sink,
+                            AtomicFileSink::create(path, ops, options.durable, options.file_mode));
+    return AtomicFile(std::move(sink));
   });
 }
 

@@ -146,7 +146,7 @@ Status check_entry(Layout& layout, std::uint32_t i, std::uint64_t cursor) {
 Status check_entries(Layout& layout) {
   std::uint64_t cursor = kHeaderSize;
   for (std::uint32_t i = 0; i < layout.entries.size(); ++i) {
-    if (Status s = check_entry(layout, i, cursor); !s) return s;
+    BBSNAP_RETURN_IF_ERROR(check_entry(layout, i, cursor));
     cursor = layout.entries[i].offset + layout.entries[i].length;
   }
   if (format::align_up(cursor) != layout.header.table_offset) {
@@ -209,10 +209,10 @@ Status check_zero(const Layout& layout, std::uint64_t begin, std::uint64_t end, 
 }
 
 Result<format::Header> parse_header(std::span<const std::uint8_t> file, bool verify_checksums) {
-  if (Status s = check_magic(file); !s) return std::move(s).error();
+  BBSNAP_RETURN_IF_ERROR(check_magic(file));
   format::Header header;
   std::memcpy(&header, file.data(), sizeof header);
-  if (Status s = check_header(header, file.size(), verify_checksums); !s) return std::move(s).error();
+  BBSNAP_RETURN_IF_ERROR(check_header(header, file.size(), verify_checksums));
   return header;
 }
 
@@ -223,17 +223,15 @@ Result<Layout> parse_layout(std::span<const std::uint8_t> file, const format::He
   layout.header = header;
   layout.catalog = &catalog;
   if (verify_checksums) {
-    if (Status s = check_table_checksum(layout); !s) return std::move(s).error();
+    BBSNAP_RETURN_IF_ERROR(check_table_checksum(layout));
   }
   // In place: the table is 64-byte aligned in a 64-byte aligned file.
   layout.entries = {reinterpret_cast<const SectionEntry*>(file.data() + layout.header.table_offset),
                     layout.header.section_count};
-  if (Status s = check_entries(layout); !s) return std::move(s).error();
+  BBSNAP_RETURN_IF_ERROR(check_entries(layout));
   if (verify_checksums) {
     std::uint64_t last_end = layout.entries.empty() ? kHeaderSize : layout.gap_start(layout.header.section_count);
-    if (Status s = check_zero(layout, last_end, layout.header.table_offset, kTableIndex); !s) {
-      return std::move(s).error();
-    }
+    BBSNAP_RETURN_IF_ERROR(check_zero(layout, last_end, layout.header.table_offset, kTableIndex));
   }
   return layout;
 }

@@ -31,9 +31,9 @@ Status ContainerWriter::begin_section() {
 }
 
 Result<std::uint64_t> ContainerWriter::append_payload(std::span<const std::uint8_t> bytes) {
-  if (Status s = pad_to_alignment(); !s) return std::move(s).error();
+  BBSNAP_RETURN_IF_ERROR(pad_to_alignment());
   std::uint64_t offset = position();
-  if (Status s = sink_.append(bytes); !s) return std::move(s).error();
+  BBSNAP_RETURN_IF_ERROR(sink_.append(bytes));
   return offset;
 }
 
@@ -43,7 +43,7 @@ Status ContainerWriter::end_section(std::uint32_t kind, std::string_view name, s
                      "metadata of " + std::to_string(metadata.size()) + " bytes is beyond the FlatBuffers limit of 2 GiB",
                      std::string(name));
   }
-  if (Status s = pad_to_alignment(); !s) return s;
+  BBSNAP_RETURN_IF_ERROR(pad_to_alignment());
   format::SectionEntry entry{};
   entry.kind = kind;
   entry.flags = format::kSectionRequired;
@@ -56,7 +56,7 @@ Status ContainerWriter::end_section(std::uint32_t kind, std::string_view name, s
 }
 
 Status ContainerWriter::finish() {
-  if (Status s = pad_to_alignment(); !s) return s;
+  BBSNAP_RETURN_IF_ERROR(pad_to_alignment());
   format::Header header{};
   std::memcpy(header.magic, format::kMagic.data(), sizeof header.magic);
   header.format_version = format::kFormatVersion;
@@ -67,8 +67,8 @@ Status ContainerWriter::finish() {
   header.file_length = header.table_offset + table.size();
   header.table_checksum = checksum::table(table);
   header.header_checksum = checksum::header(header);
-  if (Status s = sink_.append(table); !s) return s;
-  if (Status s = sink_.overwrite(0, bytes_of(header)); !s) return s;
+  BBSNAP_RETURN_IF_ERROR(sink_.append(table));
+  BBSNAP_RETURN_IF_ERROR(sink_.overwrite(0, bytes_of(header)));
   return sink_.commit();
 }
 

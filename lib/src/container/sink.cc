@@ -125,10 +125,9 @@ Result<std::unique_ptr<AtomicFileSink>> AtomicFileSink::create(const std::string
   // one can open it for reading in between and read the state later.
   const std::optional<mode_t> mode = mode_for(path, file_mode);
   remove_stale_temps(path, ops);
-  Result<bool> unnamed = sink->open_unnamed(mode.value_or(0666));
-  if (!unnamed) return std::move(unnamed).error();
-  if (!*unnamed) {
-    if (Status s = sink->open_named(mode.value_or(0666)); !s) return std::move(s).error();
+  BBSNAP_ASSIGN_OR_RETURN(const bool unnamed, sink->open_unnamed(mode.value_or(0666)));
+  if (!unnamed) {
+    BBSNAP_RETURN_IF_ERROR(sink->open_named(mode.value_or(0666)));
   }
   if (mode && ::fchmod(sink->fd_, *mode) != 0) return io_error("cannot set the mode of", sink->temp_description(), errno);
   return sink;
@@ -161,7 +160,7 @@ Result<bool> AtomicFileSink::open_unnamed(mode_t mode) {
   if (retry_on_eintr([&] { return ops_.flock(fd_, LOCK_EX | LOCK_NB); }) != 0) {
     return io_error("cannot lock", temp_description(), errno);
   }
-  if (Status s = keep_lock(); !s) return std::move(s).error();
+  BBSNAP_RETURN_IF_ERROR(keep_lock());
   return true;
 }
 
@@ -251,7 +250,7 @@ Status AtomicFileSink::append(std::span<const std::uint8_t> bytes) {
   while (!bytes.empty()) {
     if (buffered_ == 0 && bytes.size() >= kBlock) {
       const std::size_t whole_blocks = bytes.size() / kBlock * kBlock;
-      if (Status s = write_all(bytes.first(whole_blocks)); !s) return s;
+      BBSNAP_RETURN_IF_ERROR(write_all(bytes.first(whole_blocks)));
       bytes = bytes.subspan(whole_blocks);
       continue;
     }
@@ -260,7 +259,7 @@ Status AtomicFileSink::append(std::span<const std::uint8_t> bytes) {
     buffered_ += n;
     bytes = bytes.subspan(n);
     if (buffered_ == kBlock) {
-      if (Status s = flush(); !s) return s;
+      BBSNAP_RETURN_IF_ERROR(flush());
     }
   }
   return {};
@@ -284,7 +283,7 @@ Status AtomicFileSink::write_all(std::span<const std::uint8_t> bytes) {
 }
 
 Status AtomicFileSink::overwrite(std::uint64_t offset, std::span<const std::uint8_t> bytes) {
-  if (Status s = flush(); !s) return s;
+  BBSNAP_RETURN_IF_ERROR(flush());
   while (!bytes.empty()) {
     ssize_t n = ops_.pwrite(fd_, bytes.data(), bytes.size(), static_cast<off_t>(offset));
     if (n < 0 && errno == EINTR) continue;
@@ -296,7 +295,7 @@ Status AtomicFileSink::overwrite(std::uint64_t offset, std::span<const std::uint
 }
 
 Status AtomicFileSink::commit() {
-  if (Status s = flush(); !s) return s;
+  BBSNAP_RETURN_IF_ERROR(flush());
   // The data must be on disk before the rename makes it reachable under the
   // final name; otherwise a crash could leave the new name on a torn file.
   if (durable_ && retry_on_eintr([&] { return ops_.fsync(fd_); }) != 0) {
@@ -311,7 +310,7 @@ Status AtomicFileSink::commit() {
   // leaves nothing behind; one between here and the rename, a complete file
   // under a temporary name, which the next write removes.
   if (temp_path_.empty()) {
-    if (Status s = name_unnamed(); !s) return s;
+    BBSNAP_RETURN_IF_ERROR(name_unnamed());
   }
   if (retry_on_eintr([&] { return ops_.rename(temp_path_.c_str(), path_.c_str()); }) != 0) {
     return io_error("cannot rename " + temp_path_ + " to", path_, errno);

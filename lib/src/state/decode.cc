@@ -10,13 +10,11 @@ namespace {
 
 Status decode_slots(const Snapshot& snapshot, std::map<SlotKey, SlotValue>& out) {
   for (std::uint32_t c = 0; c < snapshot.slot_chunk_count(); ++c) {
-    Result<const fb::SlotChunk*> chunk = snapshot.slot_chunk(c);
-    if (!chunk) return std::move(chunk).error();
-    for (const fb::SlotEntry* e : *(*chunk)->slots()) {
-      Result<SlotLookup> value = snapshot.slot_value(c, *e);
-      if (!value) return std::move(value).error();
+    BBSNAP_ASSIGN_OR_RETURN(const fb::SlotChunk* chunk, snapshot.slot_chunk(c));
+    for (const fb::SlotEntry* e : *chunk->slots()) {
+      BBSNAP_ASSIGN_OR_RETURN(const SlotLookup value, snapshot.slot_value(c, *e));
       SlotValue v;
-      if (value->state == SlotLookup::State::value) v = Bytes(value->value.begin(), value->value.end());
+      if (value.state == SlotLookup::State::value) v = Bytes(value.value.begin(), value.value.end());
       out.emplace_hint(out.end(), SlotKey{e->site(), e->exec()}, std::move(v));
     }
   }
@@ -30,10 +28,10 @@ Result<TransientSnapshot> copy_model(const Snapshot& snapshot, const Layout& lay
   // an unknown kind adds nothing to the copy: skipped.
   for (std::uint32_t i = 0; i < layout.entries.size(); ++i) {
     if (!section_kind(layout.entries[i].kind)) continue;
-    if (Status s = snapshot.check_section(i); !s) return std::move(s).error();
+    BBSNAP_RETURN_IF_ERROR(snapshot.check_section(i));
   }
   TransientSnapshot out;
-  if (Status s = decode_slots(snapshot, out.slot_table); !s) return std::move(s).error();
+  BBSNAP_RETURN_IF_ERROR(decode_slots(snapshot, out.slot_table));
   for (const SectionKindInfo& kind : section_kinds()) {
     if (kind.decode) kind.decode(layout, layout.index_of(kind.kind), out);
   }

@@ -21,20 +21,18 @@ Status Snapshot::Impl::read_section(std::uint32_t index) const {
   if (read_sections.contains(index)) return {};
   // The gap before the section too: lazy mode checks that it is zero.
   const format::SectionEntry& entry = layout.entries[index];
-  if (Status s = loaded.read(layout.gap_start(index), entry.offset + entry.length, layout.section_name(index)); !s) {
-    return s;
-  }
+  BBSNAP_RETURN_IF_ERROR(loaded.read(layout.gap_start(index), entry.offset + entry.length, layout.section_name(index)));
   read_sections.insert(index);
   return {};
 }
 
 Status Snapshot::Impl::ensure(std::uint32_t index) const {
-  if (Status s = read_section(index); !s) return s;
+  BBSNAP_RETURN_IF_ERROR(read_section(index));
   if (options.verification != Verification::lazy) return {};
   if (checked.contains(index)) return {};
   if (layout.entries[index].kind == static_cast<std::uint32_t>(SectionKind::slot_chunk)) {
     // A chunk is checked against its summary in the index.
-    if (Status s = ensure(layout.index_of(SectionKind::slot_index)); !s) return s;
+    BBSNAP_RETURN_IF_ERROR(ensure(layout.index_of(SectionKind::slot_index)));
   }
   will_read_metadata(index);
   // Threads racing here check the same bytes and reach the same verdict.
@@ -47,10 +45,10 @@ Status Snapshot::Impl::check_spec_version() const {
   const std::uint32_t index = layout.index_of(SectionKind::framework);
   // Lazy mode checks what the read needs now and the rest of the framework
   // section on its first access, like every other section's.
-  if (Status s = read_section(index); !s) return s;
+  BBSNAP_RETURN_IF_ERROR(read_section(index));
   if (options.verification == Verification::lazy) {
     will_read_metadata(index);
-    if (Status s = verify_spec_version_field(layout, index); !s) return s;
+    BBSNAP_RETURN_IF_ERROR(verify_spec_version_field(layout, index));
   }
   const std::uint32_t found = section_root<fb::Framework>(layout, index)->spec_version();
   if (!options.expected_spec_version || found == *options.expected_spec_version) return {};
@@ -95,9 +93,8 @@ Status check_load(Load load) {
 
 Result<Load> choose_load(Load wanted, const FileHandle& file) {
   if (wanted != Load::automatic) return wanted;
-  Result<bool> remote = file.on_remote_file_system();
-  if (!remote) return std::move(remote).error();
-  return *remote ? Load::read : Load::map;
+  BBSNAP_ASSIGN_OR_RETURN(const bool remote, file.on_remote_file_system());
+  return remote ? Load::read : Load::map;
 }
 
 // Load::read, lazy and trusted: what open_impl parses before any section,
@@ -119,26 +116,22 @@ Result<std::unique_ptr<Snapshot::Impl>> open_impl(std::unique_ptr<Snapshot::Impl
   impl->options = options;
   const bool verify_checksums = options.verification != Verification::trusted;
   if (impl->reads_on_access) {
-    if (Status s = read_header(impl->loaded); !s) return std::move(s).error();
+    BBSNAP_RETURN_IF_ERROR(read_header(impl->loaded));
   }
-  Result<format::Header> header = parse_header(bytes, verify_checksums);
-  if (!header) return std::move(header).error();
+  BBSNAP_ASSIGN_OR_RETURN(const format::Header header, parse_header(bytes, verify_checksums));
   // The table, at the end of the file, is what every mode reads next.
-  impl->mapping.will_need(header->table_offset, bytes.size());
+  impl->mapping.will_need(header.table_offset, bytes.size());
   if (impl->reads_on_access) {
-    if (Status s = read_table(impl->loaded, *header); !s) return std::move(s).error();
+    BBSNAP_RETURN_IF_ERROR(read_table(impl->loaded, header));
   }
-  Result<Layout> layout = parse_layout(bytes, *header, verify_checksums, section_catalog());
-  if (!layout) return std::move(layout).error();
-  impl->layout = *layout;
+  BBSNAP_ASSIGN_OR_RETURN(const Layout layout, parse_layout(bytes, header, verify_checksums, section_catalog()));
+  impl->layout = layout;
   if (impl->reads_on_access) impl->read_sections = CheckedSections(impl->layout.entries.size());
   switch (options.verification) {
     case Verification::full: {
       // A fresh mapping is faulted in first, in file order, for read-ahead.
       const FaultIn fault_in = impl->mapping.bytes().data() && !options.prefault ? FaultIn::in_file_order : FaultIn::no;
-      if (Status s = verify_file(impl->layout, verify_threads(options, bytes.size()), fault_in); !s) {
-        return std::move(s).error();
-      }
+      BBSNAP_RETURN_IF_ERROR(verify_file(impl->layout, verify_threads(options, bytes.size()), fault_in));
       impl->mapping.advise_random();  // verified: what follows is lookups
       break;
     }
@@ -148,35 +141,34 @@ Result<std::unique_ptr<Snapshot::Impl>> open_impl(std::unique_ptr<Snapshot::Impl
     case Verification::trusted:
       break;
   }
-  if (Status s = impl->check_spec_version(); !s) return std::move(s).error();
+  BBSNAP_RETURN_IF_ERROR(impl->check_spec_version());
   return impl;
 }
 
 Result<std::unique_ptr<Snapshot::Impl>> open_mapped(const FileHandle& file, const OpenOptions& options) {
-  Result<MappedFile> mapping = MappedFile::map(file, options.prefault);
-  if (!mapping) return std::move(mapping).error();
+  BBSNAP_ASSIGN_OR_RETURN(MappedFile mapping, MappedFile::map(file, options.prefault));
   if (options.verification == Verification::full) {
-    mapping->advise_sequential();
+    mapping.advise_sequential();
   } else {
-    mapping->advise_random();
+    mapping.advise_random();
   }
   auto impl = std::make_unique<Snapshot::Impl>();
   impl->load = Load::map;
-  impl->mapping = std::move(*mapping);
+  impl->mapping = std::move(mapping);
   std::span<const std::uint8_t> bytes = impl->mapping.bytes();
   return open_impl(std::move(impl), bytes, options);
 }
 
 Result<std::unique_ptr<Snapshot::Impl>> open_read(FileHandle file, const OpenOptions& options) {
-  Result<LoadedFile> loaded = LoadedFile::reserve(std::move(file), options.verification == Verification::full);
-  if (!loaded) return std::move(loaded).error();
+  BBSNAP_ASSIGN_OR_RETURN(LoadedFile loaded,
+                          LoadedFile::reserve(std::move(file), options.verification == Verification::full));
   auto impl = std::make_unique<Snapshot::Impl>();
   impl->load = Load::read;
-  impl->loaded = std::move(*loaded);
+  impl->loaded = std::move(loaded);
   std::span<const std::uint8_t> bytes = impl->loaded.bytes();
   if (options.verification == Verification::full) {
     // Everything, then verified as from_bytes would: nothing is read later.
-    if (Status s = impl->loaded.read(0, bytes.size(), "file"); !s) return std::move(s).error();
+    BBSNAP_RETURN_IF_ERROR(impl->loaded.read(0, bytes.size(), "file"));
     impl->loaded.close_file();
   } else {
     impl->reads_on_access = true;
@@ -193,16 +185,14 @@ Snapshot::~Snapshot() = default;
 
 Result<Snapshot> Snapshot::open(const std::string& path, const OpenOptions& options) {
   return guarded("opening a snapshot", [&]() -> Result<Snapshot> {
-    if (Status s = check_verification(options.verification); !s) return std::move(s).error();
-    if (Status s = check_load(options.load); !s) return std::move(s).error();
-    Result<FileHandle> file = FileHandle::open(path, options.file_ops ? *options.file_ops : posix_file_ops());
-    if (!file) return std::move(file).error();
-    Result<Load> load = choose_load(options.load, *file);
-    if (!load) return std::move(load).error();
-    Result<std::unique_ptr<Impl>> impl =
-        *load == Load::map ? open_mapped(*file, options) : open_read(std::move(*file), options);
-    if (!impl) return std::move(impl).error();
-    return Snapshot(std::move(*impl));
+    BBSNAP_RETURN_IF_ERROR(check_verification(options.verification));
+    BBSNAP_RETURN_IF_ERROR(check_load(options.load));
+    BBSNAP_ASSIGN_OR_RETURN(FileHandle file,
+                            FileHandle::open(path, options.file_ops ? *options.file_ops : posix_file_ops()));
+    BBSNAP_ASSIGN_OR_RETURN(const Load load, choose_load(options.load, file));
+    BBSNAP_ASSIGN_OR_RETURN(std::unique_ptr<Impl> impl,
+                            load == Load::map ? open_mapped(file, options) : open_read(std::move(file), options));
+    return Snapshot(std::move(impl));
   });
 }
 
@@ -211,10 +201,9 @@ Result<Snapshot> Snapshot::from_bytes(std::span<const std::uint8_t> bytes, const
     return Error::of(ErrorCode::invalid_argument, "from_bytes needs a buffer that starts on a 64-byte boundary");
   }
   return guarded("opening a snapshot", [&]() -> Result<Snapshot> {
-    if (Status s = check_verification(options.verification); !s) return std::move(s).error();
-    Result<std::unique_ptr<Impl>> impl = open_impl(std::make_unique<Impl>(), bytes, options);
-    if (!impl) return std::move(impl).error();
-    return Snapshot(std::move(*impl));
+    BBSNAP_RETURN_IF_ERROR(check_verification(options.verification));
+    BBSNAP_ASSIGN_OR_RETURN(std::unique_ptr<Impl> impl, open_impl(std::make_unique<Impl>(), bytes, options));
+    return Snapshot(std::move(impl));
   });
 }
 
@@ -234,7 +223,7 @@ Status Snapshot::check_section(std::uint32_t index) const {
 }
 
 Status Snapshot::check_section_fully(std::uint32_t index) const {
-  if (Status s = check_section(index); !s) return s;
+  BBSNAP_RETURN_IF_ERROR(check_section(index));
   if (impl_->options.verification != Verification::lazy) return {};
   const format::SectionEntry& entry = impl_->layout.entries[index];
   const SectionKindInfo* kind = section_kind(entry.kind);
@@ -271,9 +260,8 @@ Result<const fb::SlotChunk*> Snapshot::slot_chunk(std::uint32_t chunk) const {
 
 Result<SlotLookup> Snapshot::slot_value(std::uint32_t chunk, const fb::SlotEntry& entry) const {
   // The entry must be one of this chunk's: its offsets are relative to it.
-  Result<const fb::SlotChunk*> slots = slot_chunk(chunk);
-  if (!slots) return std::move(slots).error();
-  const auto* entries = (*slots)->slots();
+  BBSNAP_ASSIGN_OR_RETURN(const fb::SlotChunk* slots, slot_chunk(chunk));
+  const auto* entries = slots->slots();
   const auto* first = entries ? reinterpret_cast<const fb::SlotEntry*>(entries->Data()) : nullptr;
   if (!first || &entry < first || &entry >= first + entries->size()) {
     return Error::of(ErrorCode::invalid_argument, "the slot entry is not one of chunk " + std::to_string(chunk) + "'s");
@@ -286,7 +274,7 @@ Result<SlotLookup> Snapshot::Impl::value(std::uint32_t section, const fb::SlotEn
   const std::uint64_t start = layout.entries[section].offset + entry.value_offset();
   if (options.verification == Verification::lazy) {
     mapping.will_need(start, start + entry.value_length());
-    if (Status s = verify_slot_value(layout, section, entry); !s) return std::move(s).error();
+    BBSNAP_RETURN_IF_ERROR(verify_slot_value(layout, section, entry));
   }
   return SlotLookup{SlotLookup::State::value, layout.file.subspan(start, entry.value_length())};
 }
@@ -308,9 +296,8 @@ auto find_sorted(const Vec* v, const Key& key, KeyOf key_of) -> decltype(v->Get(
 }  // namespace
 
 Result<SlotLookup> Snapshot::slot(SlotKey key) const {
-  auto index = impl_->root<fb::SlotIndex>(SectionKind::slot_index);
-  if (!index) return std::move(index).error();
-  const auto* chunks = (*index)->chunks();
+  BBSNAP_ASSIGN_OR_RETURN(const fb::SlotIndex* index, impl_->root<fb::SlotIndex>(SectionKind::slot_index));
+  const auto* chunks = index->chunks();
   if (!chunks) return SlotLookup{};
   auto wanted = std::make_tuple(key.site, key.exec);
   // The first chunk whose last key is not below the key; the key is in it if anywhere.
@@ -319,9 +306,8 @@ Result<SlotLookup> Snapshot::slot(SlotKey key) const {
   });
   if (it == chunks->end() || wanted < std::make_tuple((*it)->first_site(), (*it)->first_exec())) return SlotLookup{};
   const std::uint32_t section = impl_->layout.run(SectionKind::slot_chunk).first + static_cast<std::uint32_t>(it - chunks->begin());
-  Result<const fb::SlotChunk*> chunk = impl_->root_at<fb::SlotChunk>(section);
-  if (!chunk) return std::move(chunk).error();
-  const fb::SlotEntry* entry = find_sorted((*chunk)->slots(), wanted, [](const fb::SlotEntry* e) {
+  BBSNAP_ASSIGN_OR_RETURN(const fb::SlotChunk* chunk, impl_->root_at<fb::SlotChunk>(section));
+  const fb::SlotEntry* entry = find_sorted(chunk->slots(), wanted, [](const fb::SlotEntry* e) {
     return std::make_tuple(e->site(), e->exec());
   });
   if (!entry) return SlotLookup{};
@@ -329,39 +315,34 @@ Result<SlotLookup> Snapshot::slot(SlotKey key) const {
 }
 
 Result<const fb::PendingAsyncEntry*> Snapshot::pending_async(std::uint64_t command_id) const {
-  auto table = pending_async_table();
-  if (!table) return std::move(table).error();
-  return find_sorted((*table)->entries(), command_id, [](const fb::PendingAsyncEntry* e) { return e->command_id(); });
+  BBSNAP_ASSIGN_OR_RETURN(const fb::PendingAsyncTable* table, pending_async_table());
+  return find_sorted(table->entries(), command_id, [](const fb::PendingAsyncEntry* e) { return e->command_id(); });
 }
 
 Result<std::optional<std::uint32_t>> Snapshot::execution_state(std::uint64_t exec_id) const {
-  auto table = execution_state_table();
-  if (!table) return std::move(table).error();
-  const auto* e = find_sorted((*table)->entries(), exec_id, [](const fb::ExecutionStateEntry* x) { return x->exec_id(); });
+  BBSNAP_ASSIGN_OR_RETURN(const fb::ExecutionStateTable* table, execution_state_table());
+  const auto* e = find_sorted(table->entries(), exec_id, [](const fb::ExecutionStateEntry* x) { return x->exec_id(); });
   if (!e) return std::optional<std::uint32_t>{};
   return std::optional<std::uint32_t>{e->outputs_written()};
 }
 
 Result<std::optional<std::span<const std::uint8_t>>> Snapshot::wire_state(std::uint32_t component) const {
-  auto table = wire_states();
-  if (!table) return std::move(table).error();
-  const auto* e = find_sorted((*table)->entries(), component, [](const fb::WireState* x) { return x->component(); });
+  BBSNAP_ASSIGN_OR_RETURN(const fb::WireStates* table, wire_states());
+  const auto* e = find_sorted(table->entries(), component, [](const fb::WireState* x) { return x->component(); });
   if (!e) return std::optional<std::span<const std::uint8_t>>{};
   return std::optional<std::span<const std::uint8_t>>{as_span(e->bytes())};
 }
 
 Result<std::optional<std::uint64_t>> Snapshot::counter(std::string_view name) const {
-  auto f = framework();
-  if (!f) return std::move(f).error();
-  const auto* e = find_sorted((*f)->counters(), name, [](const fb::Counter* c) { return as_view(c->name()); });
+  BBSNAP_ASSIGN_OR_RETURN(const fb::Framework* f, framework());
+  const auto* e = find_sorted(f->counters(), name, [](const fb::Counter* c) { return as_view(c->name()); });
   if (!e) return std::optional<std::uint64_t>{};
   return std::optional<std::uint64_t>{e->value()};
 }
 
 Result<std::optional<std::span<const std::uint64_t>>> Snapshot::subscribers(std::string_view event_kind) const {
-  auto b = bus();
-  if (!b) return std::move(b).error();
-  const auto* e = find_sorted((*b)->event_subscriptions(), event_kind,
+  BBSNAP_ASSIGN_OR_RETURN(const fb::Bus* b, bus());
+  const auto* e = find_sorted(b->event_subscriptions(), event_kind,
                               [](const fb::EventSubscription* s) { return as_view(s->event_kind()); });
   if (!e) return std::optional<std::span<const std::uint64_t>>{};
   const auto* subs = e->subscribers();

@@ -57,7 +57,7 @@ struct Snapshot::Impl {
   }
   template <typename Root>
   Result<const Root*> root_at(std::uint32_t index) const {
-    if (Status s = ensure(index); !s) return std::move(s).error();
+    BBSNAP_RETURN_IF_ERROR(ensure(index));
     return section_root<Root>(layout, index);
   }
   Status check_spec_version() const;

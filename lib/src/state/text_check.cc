@@ -31,7 +31,7 @@ Status utf8(const std::string& text, const Path& path) {
 Status check_text(const TransientSnapshot& state) {
   for (const SectionKindInfo& kind : section_kinds()) {
     if (!kind.check_text) continue;
-    if (Status s = kind.check_text(state, Path(kind.name)); !s) return s;
+    BBSNAP_RETURN_IF_ERROR(kind.check_text(state, Path(kind.name)));
   }
   return {};
 }

@@ -70,15 +70,15 @@ Status check(const T& value, const Path& path) {
     return utf8(value, path);
   } else if constexpr (shape::Map<T>) {
     for (const auto& [key, v] : value) {
-      if (Status s = check(key, path.key()); !s) return s;
-      if (Status s = check(v, path); !s) return s;
+      BBSNAP_RETURN_IF_ERROR(check(key, path.key()));
+      BBSNAP_RETURN_IF_ERROR(check(v, path));
     }
     return {};
   } else if constexpr (requires { value.has_value(); }) {
     return value ? check(*value, path) : Status{};
   } else if constexpr (requires { value.size(); value.begin(); }) {
     for (std::size_t i = 0; i < value.size(); ++i) {
-      if (Status s = check(value[i], path.element(i)); !s) return s;
+      BBSNAP_RETURN_IF_ERROR(check(value[i], path.element(i)));
     }
     return {};
   } else if constexpr (std::is_same_v<T, IngressEvent>) {

@@ -26,8 +26,8 @@ Status check_checksum(const Layout& layout, std::uint32_t index) {
 // no payload area where the kind has none.
 Status check_placement_and_checksum(const Layout& layout, std::uint32_t index) {
   const format::SectionEntry& entry = layout.entries[index];
-  if (Status s = check_zero(layout, layout.gap_start(index), entry.offset, index); !s) return s;
-  if (Status s = check_checksum(layout, index); !s) return s;
+  BBSNAP_RETURN_IF_ERROR(check_zero(layout, layout.gap_start(index), entry.offset, index));
+  BBSNAP_RETURN_IF_ERROR(check_checksum(layout, index));
   const SectionKindInfo* kind = section_kind(entry.kind);
   if (entry.payload_length != 0 && kind && !kind->has_payload) {
     return Error::of(ErrorCode::malformed_section, "this kind of section has no payload area",
@@ -39,7 +39,7 @@ Status check_placement_and_checksum(const Layout& layout, std::uint32_t index) {
 }  // namespace
 
 Status verify_spec_version_field(const Layout& layout, std::uint32_t index) {
-  if (Status s = check_placement_and_checksum(layout, index); !s) return s;
+  BBSNAP_RETURN_IF_ERROR(check_placement_and_checksum(layout, index));
   // What Verifier::VerifyBuffer<Framework> checks before the root table's
   // fields, then field 0 alone: the reads Framework::spec_version() makes.
   std::span<const std::uint8_t> metadata = layout.metadata(index);
@@ -58,12 +58,12 @@ Status verify_spec_version_field(const Layout& layout, std::uint32_t index) {
 }
 
 Status verify_section(const Layout& layout, std::uint32_t index, PayloadCheck payload) {
-  if (Status s = check_placement_and_checksum(layout, index); !s) return s;
+  BBSNAP_RETURN_IF_ERROR(check_placement_and_checksum(layout, index));
   const SectionKindInfo* kind = section_kind(layout.entries[index].kind);
   // An optional section of a kind this build does not know: its checksum is
   // all that can be checked.
   if (!kind) return {};
-  if (Status s = kind->check(layout, index); !s) return s;
+  BBSNAP_RETURN_IF_ERROR(kind->check(layout, index));
   if (payload == PayloadCheck::check && kind->has_payload) return verify_payload(layout, index);
   return {};
 }

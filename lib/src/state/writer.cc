@@ -71,16 +71,15 @@ Status SnapshotWriter::Impl::add_slot(SlotKey key, std::optional<std::span<const
       return Error::of(ErrorCode::limit_exceeded, "more than " + std::to_string(kMaxChunks) +
                                                       " slot chunks: raise WriteOptions::slots_per_chunk");
     }
-    if (Status s = container.begin_section(); !s) return s;
+    BBSNAP_RETURN_IF_ERROR(container.begin_section());
   }
   last_key = key;
   if (!value) {
     chunk.emplace_back(key.site, key.exec, 0, 0, 0, false);
   } else {
-    Result<std::uint64_t> offset = container.append_payload(*value);
-    if (!offset) return std::move(offset).error();
-    std::uint64_t hash = checksum::value(*value, format::value_hash_seed(format::kFormatVersion, *offset));
-    chunk.emplace_back(key.site, key.exec, *offset - container.section_start(), value->size(), hash, true);
+    BBSNAP_ASSIGN_OR_RETURN(const std::uint64_t offset, container.append_payload(*value));
+    std::uint64_t hash = checksum::value(*value, format::value_hash_seed(format::kFormatVersion, offset));
+    chunk.emplace_back(key.site, key.exec, offset - container.section_start(), value->size(), hash, true);
   }
   if (chunk.size() == options.slots_per_chunk) return close_chunk();
   return {};
@@ -104,17 +103,14 @@ Status SnapshotWriter::Impl::write_section(const SectionKindInfo& kind, encode::
 Status SnapshotWriter::Impl::finish(const TransientSnapshot& rest) {
   if (spent) return invalid("the writer is finished or has failed");
   spent = true;
-  if (Status s = check_text(rest); !s) return s;
-  if (Status s = close_chunk(); !s) return s;
+  BBSNAP_RETURN_IF_ERROR(check_text(rest));
+  BBSNAP_RETURN_IF_ERROR(close_chunk());
   // The index, then each part of the state in the registry's order: the
   // layout is a function of the state.
   builder.Clear();
-  if (Status s = container.begin_section(); !s) return s;
-  if (Status s = write_section(*section_kind(static_cast<std::uint32_t>(SectionKind::slot_index)),
-                               encode::slot_index(builder, summaries));
-      !s) {
-    return s;
-  }
+  BBSNAP_RETURN_IF_ERROR(container.begin_section());
+  BBSNAP_RETURN_IF_ERROR(write_section(*section_kind(static_cast<std::uint32_t>(SectionKind::slot_index)),
+                                       encode::slot_index(builder, summaries)));
   for (const SectionKindInfo& kind : section_kinds()) {
     if (!kind.encode) continue;  // the slot table's kinds, written above
     // The bound is above the truth (by up to about 100 bytes per element), so a
@@ -127,8 +123,8 @@ Status SnapshotWriter::Impl::finish(const TransientSnapshot& rest) {
                            " one FlatBuffer can hold",
                        std::string(kind.name));
     }
-    if (Status s = container.begin_section(); !s) return s;
-    if (Status s = write_section(kind, kind.encode(builder, rest)); !s) return s;
+    BBSNAP_RETURN_IF_ERROR(container.begin_section());
+    BBSNAP_RETURN_IF_ERROR(write_section(kind, kind.encode(builder, rest)));
   }
   return container.finish();
 }
@@ -140,7 +136,7 @@ struct detail::WriterAccess {
   // (check_options), before anything was allocated or created for them.
   static Result<SnapshotWriter> make(std::unique_ptr<Sink> sink, const WriteOptions& options) {
     auto impl = std::make_unique<SnapshotWriter::Impl>(std::move(sink), options);
-    if (Status s = impl->container.begin(); !s) return std::move(s).error();
+    BBSNAP_RETURN_IF_ERROR(impl->container.begin());
     return SnapshotWriter(std::move(impl));
   }
 
@@ -150,7 +146,7 @@ struct detail::WriterAccess {
     for (const auto& [key, value] : state.slot_table) {
       std::optional<std::span<const std::uint8_t>> view;
       if (value) view = std::span<const std::uint8_t>(*value);
-      if (Status s = writer.impl_->add_slot(key, view); !s) return s;
+      BBSNAP_RETURN_IF_ERROR(writer.impl_->add_slot(key, view));
     }
     return writer.impl_->finish(state);
   }
@@ -165,11 +161,11 @@ namespace {
 
 Result<SnapshotWriter> create_writer(const std::string& path, const WriteOptions& options) {
   // Options are refused before anything touches the file system.
-  if (Status s = check_options(options); !s) return std::move(s).error();
+  BBSNAP_RETURN_IF_ERROR(check_options(options));
   const FileOps& ops = options.file_ops ? *options.file_ops : posix_file_ops();
-  auto sink = AtomicFileSink::create(path, ops, options.durable, options.file_mode);
-  if (!sink) return std::move(sink).error();
-  return detail::WriterAccess::make(std::move(*sink), options);
+  BBSNAP_ASSIGN_OR_RETURN(std::unique_ptr<AtomicFileSink> sink,
+                          AtomicFileSink::create(path, ops, options.durable, options.file_mode));
+  return detail::WriterAccess::make(std::move(sink), options);
 }
 
 // An upper bound of the file's size, close enough for one allocation: the
@@ -195,12 +191,11 @@ std::size_t file_bytes_estimate(const TransientSnapshot& state, const WriteOptio
 }
 
 Result<AlignedBuffer> encode_in_memory(const TransientSnapshot& state, const WriteOptions& options) {
-  if (Status s = check_options(options); !s) return std::move(s).error();
+  BBSNAP_RETURN_IF_ERROR(check_options(options));
   auto owned = std::make_unique<MemorySink>(file_bytes_estimate(state, options));
   MemorySink* memory = owned.get();
-  Result<SnapshotWriter> writer = detail::WriterAccess::make(std::move(owned), options);
-  if (!writer) return std::move(writer).error();
-  if (Status s = detail::WriterAccess::write_state(*writer, state); !s) return std::move(s).error();
+  BBSNAP_ASSIGN_OR_RETURN(SnapshotWriter writer, detail::WriterAccess::make(std::move(owned), options));
+  BBSNAP_RETURN_IF_ERROR(detail::WriterAccess::write_state(writer, state));
   return memory->take();
 }
 
@@ -233,9 +228,8 @@ Status SnapshotWriter::finish(const TransientSnapshot& rest) {
 }
 
 Status write_snapshot(const std::string& path, const TransientSnapshot& state, const WriteOptions& options) {
-  Result<SnapshotWriter> writer = SnapshotWriter::create(path, options);
-  if (!writer) return std::move(writer).error();
-  return guarded("writing a snapshot", [&] { return detail::WriterAccess::write_state(*writer, state); });
+  BBSNAP_ASSIGN_OR_RETURN(SnapshotWriter writer, SnapshotWriter::create(path, options));
+  return guarded("writing a snapshot", [&] { return detail::WriterAccess::write_state(writer, state); });
 }
 
 Result<AlignedBuffer> encode_snapshot(const TransientSnapshot& state, const WriteOptions& options) {
