@@ -80,6 +80,31 @@ TEST_CASE("the propagation macros return the first error and keep the values of 
   CHECK(check(5).error().offset == 4096);
 }
 
+TEST_CASE("BBSNAP_RETURN_IF_ERROR hands a failed Status on whole, without copying its Error") {
+  Status inner = checksum_error();
+  const Error* held = &inner.error();
+  const auto outer = [&]() -> Status {
+    BBSNAP_RETURN_IF_ERROR(std::move(inner));
+    return {};
+  };
+  Status propagated = outer();
+  REQUIRE_FALSE(propagated.ok());
+  CHECK(&propagated.error() == held);
+  CHECK(propagated.error().to_string() == checksum_error().to_string());
+  const auto as_result = []() -> Result<int> {
+    BBSNAP_RETURN_IF_ERROR(Status(checksum_error()));
+    return 1;
+  };
+  CHECK(as_result().error().offset == 4096);
+  const Status kept = checksum_error();
+  const auto from_const = [&]() -> Status {
+    BBSNAP_RETURN_IF_ERROR(kept);
+    return {};
+  };
+  CHECK(from_const().error().to_string() == kept.error().to_string());
+  CHECK_FALSE(kept.ok());
+}
+
 TEST_CASE("a Status made from an Error carries every field, through copies and moves") {
   Status failed = checksum_error();
   REQUIRE_FALSE(failed.ok());

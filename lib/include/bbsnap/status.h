@@ -189,17 +189,48 @@ class [[nodiscard]] Status {
   std::unique_ptr<Error, Release> error_;
 };
 
+namespace detail {
+
+// What BBSNAP_RETURN_IF_ERROR returns: the failed Status or Result of
+// `expr` (const when `expr` is: its Error is then copied), becoming the
+// enclosing function's Status, Result<T> or Error. A Status handed on to a
+// Status is moved whole, its Error not copied: no allocation, so the error
+// survives even when memory has run out.
+template <typename Failed>
+class Propagated {
+ public:
+  explicit Propagated(Failed& failed) : failed_(failed) {}
+  operator Status() && {  // NOLINT: implicit by design
+    if constexpr (std::is_same_v<Failed, Status>) {
+      return std::move(failed_);
+    } else {
+      return std::move(failed_).error();
+    }
+  }
+  template <typename T>
+  operator Result<T>() && {  // NOLINT
+    return std::move(failed_).error();
+  }
+  operator Error() && { return std::move(failed_).error(); }  // NOLINT
+
+ private:
+  Failed& failed_;
+};
+
+}  // namespace detail
 }  // namespace bbsnap
 
 // Propagating an error keeps the happy path one line per step (Arrow's
 // ARROW_RETURN_NOT_OK and ARROW_ASSIGN_OR_RAISE):
 //   BBSNAP_RETURN_IF_ERROR(writer.add_slot(key, value));
 //   BBSNAP_ASSIGN_OR_RETURN(bbsnap::Snapshot snapshot, bbsnap::Snapshot::open(path));
-// `expr` is a Status or a Result; the enclosing function returns a Status
-// or a Result, which its Error converts to.
-#define BBSNAP_RETURN_IF_ERROR(expr)                                                              \
-  do {                                                                                            \
-    if (auto&& bbsnap_status_ = (expr); !bbsnap_status_.ok()) return std::move(bbsnap_status_).error(); \
+// `expr` is a Status or a Result; the enclosing function returns a Status,
+// a Result or an Error.
+#define BBSNAP_RETURN_IF_ERROR(expr)                                                                   \
+  do {                                                                                                 \
+    if (auto&& bbsnap_status_ = (expr); !bbsnap_status_.ok()) {                                        \
+      return ::bbsnap::detail::Propagated<std::remove_reference_t<decltype(bbsnap_status_)>>(bbsnap_status_); \
+    }                                                                                                  \
   } while (false)
 
 #define BBSNAP_ASSIGN_OR_RETURN(lhs, expr) BBSNAP_ASSIGN_OR_RETURN_(BBSNAP_CONCAT_(bbsnap_result_, __LINE__), lhs, expr)
