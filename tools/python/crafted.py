@@ -235,6 +235,83 @@ def slot_sections(base, chunk_offset, slots, payload, summaries=None, slots_alig
     return [[7, 1, payload, chunk], [6, 1, b"", index]] + rest
 
 
+def assembled_framework(root=12, soffset=8, vtable=(6, 8, 4), table_at=12, fields=(1,), length=None):
+    """A Framework buffer assembled byte by byte (FORMAT.md Appendix A), not
+    by a FlatBuffers builder, so that each encoding rule can be broken
+    alone: the root uoffset at 0, a vtable (u16s: its size, the table's
+    size, field offsets) at 4, a table at `table_at` (its soffset, then one
+    u32 per value of `fields`, spec_version first). The defaults are a valid
+    buffer: spec_version 1, the vtable before the table."""
+    vt = struct.pack(f"<{len(vtable)}H", *vtable)
+    out = bytearray(max(4 + len(vt), table_at + 4 + 4 * len(fields)))
+    struct.pack_into("<I", out, 0, root)
+    out[4:4 + len(vt)] = vt
+    struct.pack_into("<i", out, table_at, soffset)
+    for i, value in enumerate(fields):
+        struct.pack_into("<I", out, table_at + 4 + 4 * i, value)
+    return bytes(out if length is None else out[:length])
+
+
+def with_table_field(uoffset):
+    """An assembled Framework whose field 4 (a table) is the uoffset given,
+    stored at table offset 8 (buffer position 28)."""
+    return assembled_framework(root=20, soffset=16, vtable=(14, 12, 4, 0, 0, 0, 8), table_at=20, fields=(1, uoffset))
+
+
+def patched(data, old, new):
+    """`data` with its one occurrence of `old` replaced by `new` (same size)."""
+    assert data.count(old) == 1 and len(old) == len(new)
+    return data.replace(old, new)
+
+
+def appendix_a_cases(base):
+    """One rule of FORMAT.md Appendix A broken at a time (and its valid
+    twins): validity is defined by that appendix, not by one FlatBuffers
+    version's Verifier, and these pin each rule for every version the
+    reference builds with."""
+    framework_case = lambda name, verdict, meta: (name, verdict, build_file(replaced(base, 1, meta)))  # noqa: E731
+    vtable_after = bytearray(20)
+    struct.pack_into("<IiI3H", vtable_after, 0, 4, -8, 1, 6, 8, 4)  # root 4; table at 4; vtable at 12
+    no_field_table = struct.pack("<IiHH", 4, -4, 4, 4)  # 12 bytes: a table without fields, its vtable after it
+    counter = counters("ab")
+    subscribed = wire_state(b"\x01\x02", 16)
+    return [
+        framework_case("assembled: vtable before the table", "ok", assembled_framework()),
+        framework_case("assembled: vtable after the table (negative soffset)", "ok", bytes(vtable_after)),
+        framework_case("assembled: the vtable's table_size is not checked", "ok", assembled_framework(vtable=(6, 0xFFFC, 4))),
+        framework_case("assembled: a vtable without field entries (spec_version absent)", "spec_version_mismatch",
+                       assembled_framework(vtable=(4, 8))),
+        framework_case("assembled: root uoffset 0", "malformed_section", assembled_framework(root=0)),
+        framework_case("assembled: root uoffset past the end", "malformed_section", assembled_framework(root=100)),
+        framework_case("assembled: root uoffset of 2^31", "malformed_section", assembled_framework(root=1 << 31)),
+        framework_case("assembled: table not 4-aligned", "malformed_section",
+                       assembled_framework(root=13, table_at=13, soffset=9)),
+        framework_case("assembled: soffset outside the buffer", "malformed_section", assembled_framework(soffset=-64)),
+        framework_case("assembled: vtable not 2-aligned", "malformed_section", assembled_framework(soffset=7)),
+        framework_case("assembled: vtable_size odd", "malformed_section", assembled_framework(vtable=(7, 8, 4))),
+        framework_case("assembled: vtable past the end", "malformed_section", assembled_framework(vtable=(64, 8, 4))),
+        # A vtable_size below 4 leaves no room for field entries, and even the
+        # table_size u16 may lie past it: every field reads as absent.
+        framework_case("assembled: vtable_size 2", "spec_version_mismatch", assembled_framework(vtable=(2, 8, 4))),
+        framework_case("assembled: vtable_size 0", "spec_version_mismatch", assembled_framework(vtable=(0, 8, 4))),
+        framework_case("assembled: spec_version not 4-aligned", "malformed_section",
+                       assembled_framework(vtable=(6, 8, 5), fields=(0x100, 0))),
+        framework_case("assembled: spec_version past the end", "malformed_section", assembled_framework(vtable=(6, 8, 40))),
+        framework_case("assembled: 11 bytes", "malformed_section", assembled_framework(length=11)),
+        ("assembled: 12 bytes, a table without fields", "ok", build_file(replaced(base, 10, no_field_table))),
+        framework_case("counter name without its NUL", "malformed_section", patched(counter, b"ab\0", b"abc")),
+        framework_case("counter without its required name", "malformed_section",
+                       framework(lambda b: {1: ("off", offsets(b, [table(b, {1: ("u64", 7)})]))})),
+        framework_case("assembled: a table field's uoffset of 2^31", "malformed_section", with_table_field(1 << 31)),
+        framework_case("assembled: a table field's uoffset 0", "malformed_section", with_table_field(0)),
+        framework_case("assembled: a table field's uoffset past the end", "malformed_section", with_table_field(64)),
+        ("wire state bytes longer than the buffer", "malformed_section", build_file(replaced(
+            base, 10, patched(subscribed, struct.pack("<I", 2) + b"\x01\x02", struct.pack("<I", 1 << 20) + b"\x01\x02")))),
+        ("wire state bytes of 2^31 - 1 elements", "malformed_section", build_file(replaced(
+            base, 10, patched(subscribed, struct.pack("<I", 2) + b"\x01\x02", struct.pack("<I", (1 << 31) - 1) + b"\x01\x02")))),
+    ]
+
+
 # ---------------------------------------------------------------- cases
 
 def boundary_cases(base):
@@ -335,7 +412,7 @@ def cases(empty_file):
         ("format version 0", "unsupported_format_version", build_file(base, version=0)),
         ("format version 3", "unsupported_format_version", build_file(base, version=3)),
     ]
-    return out + order_cases(base, value) + boundary_cases(base)
+    return out + order_cases(base, value) + boundary_cases(base) + appendix_a_cases(base)
 
 
 def order_cases(base, value):

@@ -147,7 +147,7 @@ std::string_view known_section_kind_name(std::uint32_t kind);
 // or allocated.
 // More sections: limit_exceeded at the header's section_count (offset 32).
 inline constexpr std::uint32_t kMaxSections = 1u << 20;
-// FlatBuffers 2.0.8 offsets are 32-bit: its Verifier requires a buffer
+// FlatBuffers offsets (32-bit here) and its Verifier require a buffer
 // smaller than 2^31 - 1 bytes. A longer metadata area is limit_exceeded, in
 // the reader (at the section's table entry) and in the writer.
 inline constexpr std::uint64_t kMaxMetadataLength = (1ull << 31) - 2;
