@@ -832,6 +832,16 @@ PairClock paired(State& st, Fixture& f, Ours&& ours, Reference&& reference) {
   return paired(st, f, ours, reference, [] {});
 }
 
+// paired() on the cold file, evicted (untimed) before each side; reports how
+// much of it the evictions left cached (should be 0).
+template <class Ours, class Reference>
+void paired_cold(State& st, Fixture& f, Ours&& ours, Reference&& reference) {
+  double resident = 0;
+  paired(st, f, ours, reference, [&] { resident += evict(f, f.cold_path()); });
+  st.counters["resident_after_evict"] =
+      Counter(resident / 2, Counter::kAvgIterations);  // two evictions per iteration
+}
+
 void BM_PairOpenFullXxh3Mapped(State& st, Fixture& f) {
   paired(st, f, [&] { open_full_pass(f, 1); }, [&] { xxh3_mapped_pass(f); });
 }
@@ -962,19 +972,12 @@ void open_full_cold(State& st, Fixture& f, unsigned threads, Load load = Load::m
 // 1 GiB file, more than the gate's margin. The file is evicted, untimed,
 // before each of the two.
 void BM_PairOpenFullColdPread(State& st, Fixture& f) {
-  double resident = 0;
-  paired(st, f, [&] { open_full_cold_pass(f, 1); }, [&] { pread_cold_pass(f); },
-         [&] { resident += evict(f, f.cold_path()); });
-  st.counters["resident_after_evict"] =
-      Counter(resident / 2, Counter::kAvgIterations);  // two evictions per iteration
+  paired_cold(st, f, [&] { open_full_cold_pass(f, 1); }, [&] { pread_cold_pass(f); });
 }
 
 // The same with Load::read.
 void BM_PairOpenFullReadColdPread(State& st, Fixture& f) {
-  double resident = 0;
-  paired(st, f, [&] { open_full_cold_pass(f, 1, Load::read); }, [&] { pread_cold_pass(f); },
-         [&] { resident += evict(f, f.cold_path()); });
-  st.counters["resident_after_evict"] = Counter(resident / 2, Counter::kAvgIterations);
+  paired_cold(st, f, [&] { open_full_cold_pass(f, 1, Load::read); }, [&] { pread_cold_pass(f); });
 }
 
 void BM_OpenFullCold(State& st, Fixture& f) { open_full_cold(st, f, 1); }
@@ -1073,10 +1076,7 @@ void BM_ColdTouchRandom(State& st, Fixture& f) { cold_touch(st, f, Advice::rando
 // latency, which on a shared virtual disk drifts between repetitions.
 void BM_PairOpenLazyLookupColdTouch(State& st, Fixture& f) {
   const std::uint64_t offset = probe_offset(f);
-  double resident = 0;
-  paired(st, f, [&] { open_lazy_lookup_cold_pass(f); }, [&] { cold_touch_pass(f, Advice::random, offset); },
-         [&] { resident += evict(f, f.cold_path()); });
-  st.counters["resident_after_evict"] = Counter(resident / 2, Counter::kAvgIterations);
+  paired_cold(st, f, [&] { open_lazy_lookup_cold_pass(f); }, [&] { cold_touch_pass(f, Advice::random, offset); });
 }
 
 // ---------------------------------------------------------------- writing
@@ -1492,8 +1492,7 @@ void BM_ParseJsonPipe(State& st, Fixture& f) {
 
 // Runs `program` with `args` (posix_spawn: no copy of this process's
 // memory) and returns the start of what it printed (63 bytes at most: a
-// number); dies unless it exits 0
-// having printed something.
+// number); dies unless it exits 0 having printed something.
 std::string run_child(const std::string& program, const std::vector<std::string>& args) {
   int report[2];
   if (::pipe2(report, O_CLOEXEC) != 0) die_errno("pipe");
