@@ -55,9 +55,8 @@ Status prune_now(CheckpointWriter& writer, uint32_t keep, bbsnap_generations** r
                  bbsnap_generations** not_ours, uint32_t* intact_kept) {
   BBSNAP_ASSIGN_OR_RETURN(PruneReport report, writer.prune(keep));
   auto removed_list = std::make_unique<bbsnap_generations>(list_of(std::move(report.removed)));
-  auto not_ours_list = std::make_unique<bbsnap_generations>(list_of(std::move(report.not_ours)));
+  if (not_ours) *not_ours = std::make_unique<bbsnap_generations>(list_of(std::move(report.not_ours))).release();
   *removed = removed_list.release();
-  if (not_ours) *not_ours = not_ours_list.release();
   *intact_kept = report.intact_kept;
   return {};
 }
